@@ -1,0 +1,39 @@
+"""iopkit: plan, compose, validate and export Intensive Outpatient Program curricula.
+
+The building blocks (:class:`TherapyModality`, :class:`Activity`, :class:`SkillModule`,
+:class:`Session`) are frozen attrs classes, validated on construction. A
+:class:`Catalog` holds them by id; :func:`builtin_catalog` is the starter content and
+:func:`load_catalog` reads a clinic's own files. Programs, the composer and the validator
+live in :mod:`iopkit.curriculum`; exports in :mod:`iopkit.export`.
+
+iopkit supports planning. It is not clinical or billing advice.
+"""
+
+from iopkit._activity import Activity
+from iopkit._catalog import Catalog
+from iopkit._io import builtin_catalog, dump_catalog, load_catalog
+from iopkit._modality import TherapyModality
+from iopkit._module import SkillModule
+from iopkit._schemas import schema
+from iopkit._session import Block, Session
+from iopkit._types import ActivityKind, Format, Range, Weekday
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activity",
+    "ActivityKind",
+    "Block",
+    "Catalog",
+    "Format",
+    "Range",
+    "Session",
+    "SkillModule",
+    "TherapyModality",
+    "Weekday",
+    "__version__",
+    "builtin_catalog",
+    "dump_catalog",
+    "load_catalog",
+    "schema",
+]

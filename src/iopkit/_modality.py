@@ -1,0 +1,22 @@
+"""Therapy modalities: the approaches activities and modules belong to."""
+
+from __future__ import annotations
+
+import attrs
+
+from iopkit._types import check_slug, check_text
+
+
+@attrs.frozen(kw_only=True)
+class TherapyModality:
+    """A therapeutic approach, such as CBT, DBT or group therapy.
+
+    Attributes:
+        id: A slug such as ``"cbt"``; unique in a catalog.
+        name: The name people use, such as ``"Cognitive Behavioral Therapy"``.
+        description: One or two neutral sentences.
+    """
+
+    id: str = attrs.field(validator=check_slug)
+    name: str = attrs.field(validator=check_text)
+    description: str = ""

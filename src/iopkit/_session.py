@@ -1,0 +1,150 @@
+"""Sessions: one meeting, as an ordered run of blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import attrs
+
+from iopkit._activity import Activity
+from iopkit._types import ActivityKind, Format, Weekday, check_slug, check_text
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _positive(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"'{attribute.name}' must be a whole number of 1 or more (got {value!r})")
+
+
+def _non_negative(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"'{attribute.name}' must be a whole number of 0 or more (got {value!r})")
+
+
+@attrs.frozen(kw_only=True)
+class Block:
+    """One activity placed in a session at a start minute, with its length.
+
+    A block carries the activity's id, title, kind, format and modality so that a
+    curriculum stands on its own without the catalog it was made from.
+
+    Attributes:
+        start: Minutes from the start of the session.
+        minutes: How long the block lasts.
+        activity: The activity's id.
+        title: The activity's title.
+        kind: The activity's kind.
+        format: The activity's format.
+        modality: The activity's modality id, if any.
+        module: The id of the skill module whose lesson this is, if any.
+        lesson: The 1-based lesson number within ``module``, if any.
+        track: The name of the program track that placed the lesson, if any.
+        objectives: The activity's objectives, for facilitators.
+    """
+
+    start: int = attrs.field(validator=_non_negative)
+    minutes: int = attrs.field(validator=_positive)
+    activity: str = attrs.field(validator=check_slug)
+    title: str = attrs.field(validator=check_text)
+    kind: ActivityKind = attrs.field(converter=ActivityKind)
+    format: Format = attrs.field(default=Format.GROUP, converter=Format)
+    modality: str | None = None
+    module: str | None = None
+    lesson: int | None = None
+    track: str | None = None
+    objectives: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.module is None) != (self.lesson is None):
+            raise ValueError("a block names both 'module' and 'lesson', or neither")
+        if self.lesson is not None and self.lesson < 1:
+            raise ValueError(f"'lesson' is 1-based (got {self.lesson})")
+        if self.track is not None and self.module is None:
+            raise ValueError("a block with a 'track' must name its 'module' and 'lesson'")
+
+    @classmethod
+    def of(
+        cls,
+        activity: Activity,
+        *,
+        start: int,
+        minutes: int | None = None,
+        module: str | None = None,
+        lesson: int | None = None,
+        track: str | None = None,
+    ) -> Block:
+        """A block for ``activity``; ``minutes`` defaults to its shortest length."""
+        return cls(
+            start=start,
+            minutes=activity.minutes.min if minutes is None else minutes,
+            activity=activity.id,
+            title=activity.title,
+            kind=activity.kind,
+            format=activity.format,
+            modality=activity.modality,
+            module=module,
+            lesson=lesson,
+            track=track,
+            objectives=activity.objectives,
+        )
+
+    @property
+    def end(self) -> int:
+        """The minute the block ends, from the start of the session."""
+        return self.start + self.minutes
+
+    @property
+    def is_break(self) -> bool:
+        """Whether the block is a break (not a service)."""
+        return self.kind is ActivityKind.BREAK
+
+
+def _check_blocks(_inst: object, _attr: object, blocks: tuple[Block, ...]) -> None:
+    if not blocks:
+        raise ValueError("a session needs at least one block")
+    expected = 0
+    for index, block in enumerate(blocks):
+        if not isinstance(block, Block):
+            raise TypeError(f"block {index + 1} must be a Block (got {block!r})")
+        if block.start != expected:
+            what = "overlaps the block before it" if block.start < expected else "leaves a gap"
+            raise ValueError(
+                f"block {index + 1} ({block.activity}) starts at minute {block.start} and "
+                f"{what}: it should start at minute {expected}"
+            )
+        expected = block.end
+
+
+@attrs.frozen(kw_only=True)
+class Session:
+    """One meeting of the program: blocks back to back, without gaps or overlaps.
+
+    Attributes:
+        number: The session's number in the curriculum, from 1.
+        day: The weekday it falls on.
+        date: Its calendar date, when the program has a start date.
+        blocks: The blocks in order; the first starts at minute 0.
+    """
+
+    number: int = attrs.field(validator=_positive)
+    day: Weekday = attrs.field(converter=Weekday)
+    blocks: tuple[Block, ...] = attrs.field(converter=tuple, validator=_check_blocks)
+    date: dt.date | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.date is not None and Weekday.of(self.date.weekday()) is not self.day:
+            raise ValueError(f"date {self.date.isoformat()} is not a {self.day.value}")
+
+    @property
+    def minutes(self) -> int:
+        """Wall-clock length in minutes, breaks included."""
+        return self.blocks[-1].end
+
+    @property
+    def service_minutes(self) -> int:
+        """Minutes of service: the length without breaks."""
+        return sum(b.minutes for b in self.blocks if not b.is_break)

@@ -1,0 +1,194 @@
+"""Hypothesis strategies for every iopkit building block, shared by all tests."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+import iopkit
+from iopkit import (
+    Activity,
+    ActivityKind,
+    Block,
+    Catalog,
+    Format,
+    Range,
+    Session,
+    SkillModule,
+    TherapyModality,
+    Weekday,
+)
+
+slugs = st.from_regex(r"\A[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,5}){0,2}\Z")
+texts = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30
+).filter(lambda s: s.strip() != "")
+
+
+def ranges(low: int = 0, high: int = 300, *, bounded: bool = False) -> st.SearchStrategy[Range]:
+    """Ranges within [low, high]; unbounded ones too unless ``bounded``."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Range:
+        a = draw(st.integers(low, high))
+        b = draw(st.integers(a, high))
+        if not bounded and draw(st.booleans()):
+            return Range(min=a)
+        return Range(min=a, max=b)
+
+    return build()
+
+
+modalities = st.builds(TherapyModality, id=slugs, name=texts, description=st.just("") | texts)
+
+activity_minutes = st.integers(1, 480) | ranges(1, 480, bounded=True)
+
+
+def activities(
+    *, kinds: st.SearchStrategy[ActivityKind] | None = None
+) -> st.SearchStrategy[Activity]:
+    """Activities with any modality reference (or none)."""
+    return st.builds(
+        Activity,
+        id=slugs,
+        title=texts,
+        kind=st.sampled_from(ActivityKind) if kinds is None else kinds,
+        minutes=activity_minutes,
+        format=st.sampled_from(Format),
+        modality=st.none() | slugs,
+        objectives=st.lists(texts, max_size=2).map(tuple),
+        materials=st.lists(texts, max_size=2).map(tuple),
+        billing_code=st.none() | st.sampled_from(["90853", "90834", "G0410"]),
+        description=st.just("") | texts,
+    )
+
+
+lessons = activities(
+    kinds=st.sampled_from([k for k in ActivityKind if k is not ActivityKind.BREAK])
+)
+
+
+@st.composite
+def skill_modules(draw: st.DrawFn) -> SkillModule:
+    """A module with unique lesson ids and no self-requirement."""
+    module_id = draw(slugs)
+    found = draw(st.lists(lessons, min_size=1, max_size=4, unique_by=lambda a: a.id))
+    requires = draw(st.lists(slugs.filter(lambda s: s != module_id), max_size=2, unique=True))
+    return SkillModule(
+        id=module_id,
+        title=draw(texts),
+        modality=draw(slugs),
+        lessons=tuple(found),
+        skills=tuple(draw(st.lists(texts, max_size=2))),
+        requires=tuple(requires),
+        description=draw(st.just("") | texts),
+    )
+
+
+@st.composite
+def catalogs(draw: st.DrawFn) -> Catalog:
+    """A consistent catalog: unique ids, resolved references, acyclic prerequisites."""
+    mods = draw(st.lists(modalities, min_size=1, max_size=4, unique_by=lambda m: m.id))
+    modality_ids = [m.id for m in mods]
+    used: set[str] = set()
+
+    def fresh(value: str) -> bool:
+        if value in used:
+            return False
+        used.add(value)
+        return True
+
+    acts = draw(st.lists(activities(), max_size=6, unique_by=lambda a: a.id))
+    acts = [a for a in acts if fresh(a.id)]
+    acts = [
+        iopkit_evolve(a, modality=draw(st.none() | st.sampled_from(modality_ids))) for a in acts
+    ]
+    modules: list[SkillModule] = []
+    for module in draw(st.lists(skill_modules(), max_size=4, unique_by=lambda m: m.id)):
+        kept = tuple(
+            iopkit_evolve(lesson, modality=draw(st.none() | st.sampled_from(modality_ids)))
+            for lesson in module.lessons
+            if fresh(lesson.id)
+        )
+        if not kept:
+            continue
+        earlier = [m.id for m in modules]
+        requires = (
+            tuple(draw(st.lists(st.sampled_from(earlier), unique=True, max_size=2)))
+            if earlier
+            else ()
+        )
+        modules.append(
+            iopkit_evolve(
+                module,
+                lessons=kept,
+                modality=draw(st.sampled_from(modality_ids)),
+                requires=requires,
+            )
+        )
+    return Catalog(modalities=mods, activities=acts, modules=modules)
+
+
+def iopkit_evolve(obj, **changes):  # type: ignore[no-untyped-def]
+    """attrs.evolve, named for readability in strategies."""
+    import attrs
+
+    return attrs.evolve(obj, **changes)
+
+
+@st.composite
+def sessions(draw: st.DrawFn) -> Session:
+    """A session of back-to-back blocks made from random activities."""
+    acts = draw(st.lists(activities(), min_size=1, max_size=6))
+    start = 0
+    blocks = []
+    for act in acts:
+        minutes = draw(st.integers(act.minutes.min, act.minutes.max or act.minutes.min))
+        blocks.append(Block.of(act, start=start, minutes=minutes))
+        start += minutes
+    return Session(
+        number=draw(st.integers(1, 50)), day=draw(st.sampled_from(Weekday)), blocks=blocks
+    )
+
+
+builtin = iopkit.builtin_catalog
+
+
+def _containers(value, path=()):  # type: ignore[no-untyped-def]
+    """Every (path, dict) inside a JSON-like value."""
+    if isinstance(value, dict):
+        yield path, value
+        for key, item in value.items():
+            yield from _containers(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _containers(item, (*path, index))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, document: dict) -> tuple[dict, str, tuple]:  # type: ignore[type-arg]
+    """A deep copy of ``document`` with one random mutation.
+
+    Returns ``(mutated, how, path)`` where ``how`` is ``unknown-key``, ``wrong-type`` or
+    ``missing-key`` and ``path`` locates the change.
+    """
+    import copy
+
+    doc = copy.deepcopy(document)
+    places = [(p, d) for p, d in _containers(doc)]
+    path, target = draw(st.sampled_from(places))
+    how = draw(st.sampled_from(["unknown-key", "wrong-type", "missing-key"]))
+    if how == "unknown-key" or not [k for k in target if k != "iopkit"]:
+        key = draw(st.from_regex(r"\Azz[a-z_]{0,8}\Z"))
+        target[key] = draw(st.integers() | st.text(max_size=5))
+        return doc, "unknown-key", (*path, key)
+    key = draw(st.sampled_from(sorted(k for k in target if k != "iopkit")))
+    if how == "missing-key":
+        del target[key]
+        return doc, how, (*path, key)
+    old = target[key]
+    target[key] = draw(
+        st.sampled_from([[], {}, "text", -7, 3.5, True, None]).filter(
+            lambda v: type(v) is not type(old)
+        )
+    )
+    return doc, how, (*path, key)
