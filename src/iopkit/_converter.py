@@ -145,8 +145,22 @@ def _walk(
     elif isinstance(exc, BaseExceptionGroup):
         for member in exc.exceptions:
             yield from _walk(member, path)
+    elif isinstance(exc, InputError):
+        for problem in exc.problems:
+            yield (*path, *_tokens(problem.pointer)), _Located(problem.message)
     else:
         yield path, exc
+
+
+class _Located(Exception):  # noqa: N818 - a carrier, never raised
+    """A message already located by an inner :class:`InputError`."""
+
+
+def _tokens(ptr: str) -> tuple[str | int, ...]:
+    if not ptr:
+        return ()
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in ptr.split("/")[1:]]
+    return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
 def structure(document: Document, cls: type[_T], base: tuple[str | int, ...] = ()) -> _T:
@@ -159,6 +173,14 @@ def structure(document: Document, cls: type[_T], base: tuple[str | int, ...] = (
             for path, inner in _walk(exc, ())
         ]
         raise FileFormatError(problems) from None
+    except InputError as exc:
+        raise FileFormatError(
+            [
+                document.problem(m, pointer(list(base + path)))
+                for path, inner in _walk(exc, ())
+                for m in [_message(inner)]
+            ]
+        ) from None
     except (ValueError, TypeError, KeyError) as exc:
         raise FileFormatError([document.problem(_message(exc), pointer(list(base)))]) from None
 

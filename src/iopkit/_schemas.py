@@ -21,8 +21,8 @@ from jsonschema.exceptions import ValidationError
 from iopkit._documents import Document, pointer
 from iopkit.errors import FileFormatError, Problem
 
-SchemaName = Literal["catalog", "program", "curriculum"]
-SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "program", "curriculum")
+SchemaName = Literal["catalog", "program", "curriculum", "profile"]
+SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "program", "curriculum", "profile")
 
 
 @functools.cache

@@ -1,0 +1,485 @@
+"""The composer's search: weeks in order, sessions in order, backtracking with
+propagation and memoised failures."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import time
+from collections.abc import Iterator, Sequence
+
+import attrs
+
+from iopkit._activity import Activity
+from iopkit.curriculum._menu import Choice, MenuMaker
+from iopkit.curriculum._model import Model, Slot, TrackSpec, WeekOption
+from iopkit.curriculum._program import Per
+from iopkit.errors import BudgetExceededError
+
+
+@attrs.frozen
+class Pick:
+    """What the search chose for one session."""
+
+    slot: Slot
+    lessons: tuple[tuple[int, int], ...]  # (track index, sequence position), in session order
+    activities: tuple[Activity, ...]
+    choice: Choice
+    lo: int  # the part of the choice's interval this pick uses (long-session splits)
+    hi: int
+
+
+@attrs.frozen
+class WeekState:
+    """Partial sums of the week being filled."""
+
+    lo: int = 0
+    hi: int = 0
+    breaks: int = 0  # break minutes
+    counts: tuple[int, ...] = ()
+    long: tuple[int, ...] = ()
+    lessons: tuple[int, ...] = ()
+    active: tuple[bool, ...] = ()
+
+
+class Search:
+    """Depth-first search for a curriculum meeting every compiled limit."""
+
+    def __init__(
+        self, model: Model, menus: MenuMaker, seed: int, deadline: float | None, budget: float | None
+    ) -> None:
+        self.model = model
+        self.menus = menus
+        self.rng = random.Random(seed)
+        self.deadline = deadline
+        self.budget = budget
+        self.nodes = 0
+        self.failed: set[tuple[object, ...]] = set()
+        self.picks: list[Pick] = []
+        self.options: list[WeekOption] = []
+        counted = model.counted
+        self.week_idx = [i for i, c in enumerate(counted) if c.per is Per.WEEK]
+        self.prog_idx = [i for i, c in enumerate(counted) if c.per is Per.PROGRAM]
+        self.n_weeks = len(model.weeks)
+        self.service_floor = sum(a.minutes.min for a in (*model.opening, *model.closing))
+        self.service_ceiling = self._service_ceiling()
+        self.count_ceiling = self._count_ceiling()
+        self.sessions_after = self._sessions_after()
+        self.tie = {}  # stable random tie-breaks per choice identity
+        self.capacity_after = self._capacity_after()
+
+    # -- bounds ------------------------------------------------------------------------
+
+    def _service_ceiling(self) -> int:
+        model = self.model
+        if model.break_after is None:
+            return model.wall_max
+        best = 0
+        for service in range(model.wall_max + 1):
+            breaks = max(0, math.ceil(service / model.break_after) - 1)
+            if service + breaks * model.break_minutes <= model.wall_max:
+                best = service
+        return best
+
+    def _count_ceiling(self) -> tuple[int, ...]:
+        """The most blocks of each counted selector one session can hold (sound bound)."""
+        model = self.model
+        result = []
+        for counted in model.counted:
+            sel = counted.selector
+
+            def can(a: Activity, sel: object = sel) -> bool:
+                return bool(
+                    sel.matches_kind(a.id, a.kind, a.modality, a.format)  # type: ignore[attr-defined]
+                    and (sel.min_minutes is None or (a.minutes.max or 0) >= sel.min_minutes)  # type: ignore[attr-defined]
+                )
+
+            total = sum(1 for a in (*model.pool, *model.opening, *model.closing) if can(a))
+            for spec in model.tracks:
+                if any(can(model.catalog.activity(l.activity)) for l in spec.sequence):
+                    total += spec.per_session_max
+            result.append(total)
+        return tuple(result)
+
+    def _sessions_after(self) -> list[int]:
+        """Sessions (at most) from week w on."""
+        after = [0] * (self.n_weeks + 1)
+        for w in range(self.n_weeks - 1, -1, -1):
+            after[w] = after[w + 1] + max(len(o.slots) for o in self.model.weeks[w])
+        return after
+
+    def _capacity_after(self) -> list[list[int]]:
+        """For each track, the most lessons it can place from week w on."""
+        model = self.model
+        result = []
+        for spec in model.tracks:
+            cap = [0] * (self.n_weeks + 1)
+            for w in range(self.n_weeks - 1, -1, -1):
+                best = 0
+                for option in model.weeks[w]:
+                    active = sum(1 for s in option.slots if spec.active(w + 1, s.day))
+                    week_cap = active * spec.per_session_max
+                    if spec.per_week_max is not None:
+                        week_cap = min(week_cap, spec.per_week_max)
+                    best = max(best, week_cap)
+                cap[w] = cap[w + 1] + best
+            result.append(cap)
+        return result
+
+    def _tick(self) -> None:
+        self.nodes += 1
+        if self.deadline is not None and self.nodes % 64 == 0 and time.monotonic() > self.deadline:
+            raise BudgetExceededError(self.budget or 0.0)
+
+    # -- the search ----------------------------------------------------------------------
+
+    def run(self) -> bool:
+        """Whether a curriculum exists; the picks hold it when it does."""
+        model = self.model
+        ptr = tuple(0 for _ in model.tracks)
+        prog = tuple(0 for _ in self.prog_idx)
+        ages = tuple(model.stay_weeks or 0 for _ in model.core_lessons)
+        return self._week(0, ptr, prog, ages)
+
+    def _week(self, w: int, ptr: tuple[int, ...], prog: tuple[int, ...], ages: tuple[int, ...]) -> bool:
+        self._tick()
+        model = self.model
+        if w == self.n_weeks:
+            return self._final(ptr, prog)
+        key = ("w", w, ptr, prog, ages)
+        if key in self.failed:
+            return False
+        if not self._tracks_can_finish(w, ptr):
+            self.failed.add(key)
+            return False
+        start = WeekState(
+            counts=tuple(0 for _ in self.week_idx),
+            long=tuple(0 for _ in model.long),
+            lessons=tuple(0 for _ in model.tracks),
+            active=tuple(False for _ in model.tracks),
+        )
+        for index, option in enumerate(model.weeks[w]):
+            self.options.append(option)
+            if self._session(w, index, option, 0, ptr, ptr, prog, ages, start):
+                return True
+            self.options.pop()
+        self.failed.add(key)
+        return False
+
+    def _final(self, ptr: tuple[int, ...], prog: tuple[int, ...]) -> bool:
+        model = self.model
+        for spec, p in zip(model.tracks, ptr, strict=True):
+            if spec.core and p < len(spec.sequence):
+                return False
+        for pos, index in enumerate(self.prog_idx):
+            if prog[pos] < model.counted[index].min:
+                return False
+        return True
+
+    def _tracks_can_finish(self, w: int, ptr: tuple[int, ...]) -> bool:
+        for spec, p in zip(self.model.tracks, ptr, strict=True):
+            if spec.core and len(spec.sequence) - p > self.capacity_after[spec.index][w]:
+                return False
+        return True
+
+    def _session(
+        self,
+        w: int,
+        option_index: int,
+        option: WeekOption,
+        i: int,
+        week_ptr: tuple[int, ...],
+        ptr: tuple[int, ...],
+        prog: tuple[int, ...],
+        ages: tuple[int, ...],
+        ws: WeekState,
+    ) -> bool:
+        self._tick()
+        if i == len(option.slots):
+            return self._end_week(w, option, week_ptr, ptr, prog, ages, ws)
+        key = ("s", w, option_index, i, ptr, prog, ages, ws)
+        if key in self.failed:
+            return False
+        slot = option.slots[i]
+        left = len(option.slots) - i - 1
+        for combo in self._lesson_options(w, slot, ptr, ws, left):
+            built = self._lessons(combo, ptr)
+            if built is None:
+                continue
+            lessons, activities, precedence = built
+            menu = self.menus.menu(activities, precedence)
+            new_ptr = tuple(p + k for p, (_, k) in zip(ptr, combo, strict=True))
+            new_lessons = tuple(n + k for n, (_, k) in zip(ws.lessons, combo, strict=True))
+            new_active = tuple(
+                a or spec.active(w + 1, slot.day) for a, spec in zip(ws.active, self.model.tracks, strict=True)
+            )
+            for choice, lo, hi, long in self._ordered(menu, w, i, option, ws, prog):
+                next_ws, next_prog = self._apply(choice, lo, hi, long, ws, prog)
+                if next_ws is None or next_prog is None:
+                    continue
+                next_ws = attrs.evolve(next_ws, lessons=new_lessons, active=new_active)
+                if not self._week_possible(w, next_ws, left):
+                    continue
+                self.picks.append(Pick(slot, lessons, activities, choice, lo, hi))
+                if self._session(w, option_index, option, i + 1, week_ptr, new_ptr, next_prog, ages, next_ws):
+                    return True
+                self.picks.pop()
+        self.failed.add(key)
+        return False
+
+    # -- lessons -----------------------------------------------------------------------------
+
+    def _lesson_options(
+        self, w: int, slot: Slot, ptr: tuple[int, ...], ws: WeekState, left: int
+    ) -> list[tuple[tuple[int, int], ...]]:
+        per_track: list[list[int]] = []
+        for spec, p, done in zip(self.model.tracks, ptr, ws.lessons, strict=True):
+            if not spec.active(w + 1, slot.day):
+                per_track.append([0])
+                continue
+            remaining = spec.remaining(p)
+            low = int(min(spec.per_session_min, remaining))
+            high = spec.per_session_max
+            if spec.per_week_max is not None:
+                high = min(high, spec.per_week_max - done)
+            high = int(min(high, remaining))
+            if high < low:
+                return []
+            values = list(range(low, high + 1))
+            ideal = self._ideal(spec, w, p)
+            values.sort(key=lambda k: (abs(k - ideal), -k if not spec.core else k))
+            per_track.append(values)
+        combos = [tuple(enumerate(ks)) for ks in itertools.product(*per_track)]
+        return combos
+
+    def _ideal(self, spec: TrackSpec, w: int, p: int) -> float:
+        """How many lessons of the track this session would ideally hold."""
+        if spec.cycles or not spec.core:
+            return spec.per_session_max
+        remaining = len(spec.sequence) - p
+        if remaining <= 0:
+            return 0
+        sessions = 0
+        for week in range(w, self.n_weeks):
+            option = self.model.weeks[week][0]
+            sessions += sum(1 for s in option.slots if spec.active(week + 1, s.day))
+        if sessions == 0:
+            return spec.per_session_max
+        return min(spec.per_session_max, remaining / sessions * 1.5)
+
+    def _lessons(
+        self, combo: tuple[tuple[int, int], ...], ptr: tuple[int, ...]
+    ) -> tuple[tuple[tuple[int, int], ...], tuple[Activity, ...], frozenset[tuple[int, int]]] | None:
+        model = self.model
+        catalog = model.catalog
+        lessons: list[tuple[int, int]] = []
+        for t, k in combo:
+            lessons += [(t, ptr[t] + j) for j in range(k)]
+        if not lessons:
+            return (), (), frozenset()
+        completed: set[str] = set()
+        for spec, p in zip(model.tracks, ptr, strict=True):
+            completed |= spec.completed(p)
+        precedence: set[tuple[int, int]] = set()
+        for index in range(1, len(lessons)):
+            if lessons[index][0] == lessons[index - 1][0]:
+                precedence.add((index - 1, index))
+        for index, (t, position) in enumerate(lessons):
+            spec = model.tracks[t]
+            lesson = spec.lesson(position)
+            if lesson.number != 1:
+                continue
+            for required in catalog.module(lesson.module).requires:
+                if required in completed:
+                    continue
+                enders = [
+                    j
+                    for j, (t2, pos2) in enumerate(lessons)
+                    if model.tracks[t2].lesson(pos2).module == required
+                    and model.tracks[t2].lesson(pos2).number == len(catalog.module(required).lessons)
+                ]
+                if not enders:
+                    return None
+                precedence.add((enders[0], index))
+        if not _acyclic(len(lessons), precedence):
+            return None
+        activities = tuple(catalog.activity(model.tracks[t].lesson(p).activity) for t, p in lessons)
+        return tuple(lessons), activities, frozenset(precedence)
+
+    # -- menu choices --------------------------------------------------------------------------
+
+    def _ordered(
+        self, menu: Sequence[Choice], w: int, i: int, option: WeekOption, ws: WeekState, prog: tuple[int, ...]
+    ) -> list[tuple[Choice, int, int, tuple[int, ...]]]:
+        model = self.model
+        left_in_week = len(option.slots) - i
+        target = self._target_service(w, ws, left_in_week)
+        scored = []
+        for choice in menu:
+            for lo, hi, long in self._split_long(choice):
+                score = 0.0
+                if hi < target:
+                    score += (target - hi) / 10
+                elif lo > target:
+                    score += (lo - target) / 10
+                for pos, index in enumerate(self.week_idx):
+                    need = model.counted[index].min - ws.counts[pos]
+                    want = max(0.0, need / left_in_week)
+                    got = choice.counts[index]
+                    score += 3 * max(0.0, want - got) + 0.5 * max(0.0, got - want)
+                sessions_left = self.sessions_after[w] - i
+                for pos, index in enumerate(self.prog_idx):
+                    need = model.counted[index].min - prog[pos]
+                    want = max(0.0, need / max(1, sessions_left))
+                    got = choice.counts[index]
+                    score += 3 * max(0.0, want - got) + 0.5 * max(0.0, got - want)
+                for pos, limit in enumerate(model.long):
+                    need = limit.min - ws.long[pos]
+                    if need > 0 and not long[pos]:
+                        score += 2
+                score += 0.2 * choice.breaks
+                tie = self.tie.get(id(choice))
+                if tie is None:
+                    tie = self.tie[id(choice)] = self.rng.random()
+                scored.append((score, tie, lo, choice, hi, long))
+        scored.sort(key=lambda x: (x[0], x[1], x[2]))
+        return [(c, lo, hi, long) for _, _, lo, c, hi, long in scored]
+
+    def _target_service(self, w: int, ws: WeekState, left: int) -> float:
+        model = self.model
+        mid = (model.wall_min + model.wall_max) / 2
+        per_session = mid - (model.break_minutes if model.break_after else 0)
+        need = 0.0
+        for limit in model.weekly:
+            if limit.min:
+                need = max(need, (limit.min - ws.lo) / max(1, left))
+        return max(per_session, need)
+
+    def _split_long(self, choice: Choice) -> Iterator[tuple[int, int, tuple[int, ...]]]:
+        cuts = sorted({limit.minutes for limit in self.model.long})
+        pieces = [(choice.lo, choice.hi)]
+        for cut in cuts:
+            split = []
+            for lo, hi in pieces:
+                if lo < cut <= hi:
+                    split += [(lo, cut - 1), (cut, hi)]
+                else:
+                    split.append((lo, hi))
+            pieces = split
+        for lo, hi in pieces:
+            yield lo, hi, tuple(int(lo >= limit.minutes) for limit in self.model.long)
+
+    def _apply(
+        self, choice: Choice, lo: int, hi: int, long: tuple[int, ...], ws: WeekState, prog: tuple[int, ...]
+    ) -> tuple[WeekState | None, tuple[int, ...] | None]:
+        model = self.model
+        counts = list(ws.counts)
+        for pos, index in enumerate(self.week_idx):
+            counts[pos] += choice.counts[index]
+            limit = model.counted[index].max
+            if limit is not None and counts[pos] > limit:
+                return None, None
+        new_prog = list(prog)
+        for pos, index in enumerate(self.prog_idx):
+            new_prog[pos] += choice.counts[index]
+            counted = model.counted[index]
+            if counted.max is not None and new_prog[pos] > counted.max:
+                return None, None
+            cap = counted.max if counted.max is not None else counted.min
+            new_prog[pos] = min(new_prog[pos], cap)
+        state = WeekState(
+            lo=ws.lo + lo,
+            hi=ws.hi + hi,
+            breaks=ws.breaks + choice.breaks * model.break_minutes,
+            counts=tuple(counts),
+            long=tuple(a + b for a, b in zip(ws.long, long, strict=True)),
+            lessons=ws.lessons,
+            active=ws.active,
+        )
+        return state, tuple(new_prog)
+
+    def _week_possible(self, w: int, ws: WeekState, left: int) -> bool:
+        model = self.model
+        tapering = {limit.rule_id: w + 1 > self.n_weeks - limit.taper_weeks for limit in model.weekly}
+        for limit in model.weekly:
+            extra = ws.breaks if limit.wall else 0
+            if limit.max is not None and ws.lo + extra + left * self.service_floor > limit.max:
+                return False
+            ceiling = self.service_ceiling + (model.wall_max - self.service_ceiling if limit.wall else 0)
+            if not tapering[limit.rule_id] and ws.hi + extra + left * ceiling < limit.min:
+                return False
+        for pos, index in enumerate(self.week_idx):
+            if ws.counts[pos] + left * self.count_ceiling[index] < model.counted[index].min:
+                return False
+        for pos, limit in enumerate(model.long):
+            if w + 1 <= self.n_weeks - limit.taper_weeks and ws.long[pos] + left < limit.min:
+                return False
+        return True
+
+    def _end_week(
+        self,
+        w: int,
+        option: WeekOption,
+        week_ptr: tuple[int, ...],
+        ptr: tuple[int, ...],
+        prog: tuple[int, ...],
+        ages: tuple[int, ...],
+        ws: WeekState,
+    ) -> bool:
+        model = self.model
+        if self._service_window(w, ws) is None:
+            return False
+        for pos, index in enumerate(self.week_idx):
+            if ws.counts[pos] < model.counted[index].min:
+                return False
+        for pos, limit in enumerate(model.long):
+            if w + 1 <= self.n_weeks - limit.taper_weeks and ws.long[pos] < limit.min:
+                return False
+        for spec, start, done, active in zip(model.tracks, week_ptr, ws.lessons, ws.active, strict=True):
+            if active and done < min(spec.per_week_min, spec.remaining(start)):
+                return False
+        new_ages = ages
+        if model.stay_weeks is not None:
+            taught = set()
+            for pick in self.picks[len(self.picks) - len(option.slots) :]:
+                for t, position in pick.lessons:
+                    spec = model.tracks[t]
+                    if spec.track.core:
+                        lesson = spec.lesson(position)
+                        taught.add((lesson.module, lesson.number))
+            new_ages = tuple(
+                0 if lesson in taught else min(age + 1, model.stay_weeks)
+                for lesson, age in zip(model.core_lessons, ages, strict=True)
+            )
+            if w + 1 >= model.stay_weeks and any(a >= model.stay_weeks for a in new_ages):
+                return False
+        return self._week(w + 1, ptr, prog, new_ages)
+
+    def _service_window(self, w: int, ws: WeekState) -> tuple[int, int] | None:
+        """The week's reachable total service minutes that meet every weekly limit."""
+        lo, hi = ws.lo, ws.hi
+        for limit in self.model.weekly:
+            extra = ws.breaks if limit.wall else 0
+            if not w + 1 > self.n_weeks - limit.taper_weeks:
+                lo = max(lo, limit.min - extra)
+            if limit.max is not None:
+                hi = min(hi, limit.max - extra)
+        return (lo, hi) if lo <= hi else None
+
+
+def _acyclic(size: int, edges: set[tuple[int, int]]) -> bool:
+    incoming = [0] * size
+    for _, b in edges:
+        incoming[b] += 1
+    ready = [i for i in range(size) if incoming[i] == 0]
+    seen = 0
+    while ready:
+        node = ready.pop()
+        seen += 1
+        for a, b in edges:
+            if a == node:
+                incoming[b] -= 1
+                if incoming[b] == 0:
+                    ready.append(b)
+    return seen == size
