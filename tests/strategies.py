@@ -192,3 +192,181 @@ def mutated(draw: st.DrawFn, document: dict) -> tuple[dict, str, tuple]:  # type
         )
     )
     return doc, how, (*path, key)
+
+
+# -- programs -------------------------------------------------------------------------
+
+SMALL_KINDS = [
+    ActivityKind.PROCESS_GROUP,
+    ActivityKind.PSYCHOEDUCATION,
+    ActivityKind.MINDFULNESS,
+    ActivityKind.SKILLS_PRACTICE,
+    ActivityKind.INDIVIDUAL_CHECK_IN,
+]
+
+
+@st.composite
+def small_catalogs(draw: st.DrawFn) -> Catalog:
+    """A small catalog for composer tests: a few fillers, a break, up to two modules."""
+    modality = TherapyModality(id="m", name="M")
+    count = draw(st.integers(1, 4))
+    acts = [
+        Activity(id="open", title="Open", kind="check-in", minutes=draw(st.sampled_from([10, 15]))),
+        Activity(id="close", title="Close", kind="wrap-up", minutes=10),
+        Activity(id="pause", title="Pause", kind="break", minutes=10),
+    ]
+    for i in range(count):
+        low = draw(st.sampled_from([15, 20, 30, 45]))
+        high = draw(st.sampled_from([low, low, low + 15, low + 30]))
+        acts.append(
+            Activity(
+                id=f"f{i}",
+                title=f"F{i}",
+                kind=draw(st.sampled_from(SMALL_KINDS)),
+                format=draw(st.sampled_from([Format.GROUP, Format.GROUP, Format.INDIVIDUAL])),
+                minutes=Range(min=low, max=high),
+                modality=draw(st.sampled_from([None, "m"])),
+            )
+        )
+    modules = []
+    for j in range(draw(st.integers(0, 2))):
+        lessons = tuple(
+            Activity(
+                id=f"l{j}-{k}",
+                title=f"L{j}.{k}",
+                kind=draw(
+                    st.sampled_from([ActivityKind.SKILLS_TRAINING, ActivityKind.PSYCHOEDUCATION])
+                ),
+                minutes=draw(st.sampled_from([30, 45, Range(min=30, max=45)])),
+                modality="m",
+            )
+            for k in range(draw(st.integers(1, 3)))
+        )
+        requires = ("mod0",) if j == 1 and draw(st.booleans()) else ()
+        modules.append(
+            SkillModule(
+                id=f"mod{j}", title=f"Mod {j}", modality="m", lessons=lessons, requires=requires
+            )
+        )
+    return Catalog(modalities=[modality], activities=acts, modules=modules)
+
+
+@st.composite
+def small_programs(draw: st.DrawFn, *, rolling: bool = True):  # type: ignore[no-untyped-def]
+    """``(program, catalog)``: a small random program over a small random catalog.
+
+    Small enough for an exact CP-SAT model to settle quickly, varied enough to reach
+    every kind of limit: session length, opening and closing, breaks, weekly minutes,
+    requirements per session, week and program (with ``min_minutes``), tracks with days,
+    windows, paces, repeats and prerequisites, closures with make-up days, and rolling
+    admission.
+    """
+    import datetime as dt
+
+    from iopkit.curriculum import (
+        BreakRule,
+        Program,
+        Requirement,
+        RollingAdmission,
+        Selector,
+        SessionShape,
+        Track,
+        WeeklyMinutes,
+        Weeks,
+    )
+
+    catalog = draw(small_catalogs())
+    weeks = draw(st.integers(1, 3))
+    days = tuple(
+        draw(
+            st.lists(
+                st.sampled_from(["mon", "tue", "wed", "thu"]), min_size=1, max_size=3, unique=True
+            )
+        )
+    )
+    start = dt.date(2027, 1, 4)
+    closures: tuple[dt.date, ...] = ()
+    makeup: tuple[str, ...] = ()
+    if draw(st.booleans()):
+        day = draw(st.sampled_from(days))
+        week = draw(st.integers(1, weeks))
+        closures = (start + dt.timedelta(weeks=week - 1, days=Weekday(day).position),)
+        makeup = tuple(draw(st.lists(st.sampled_from(["fri", "sat"]), max_size=1)))
+    low = draw(st.sampled_from([45, 60, 90, 120]))
+    high = low + draw(st.sampled_from([0, 15, 30, 60]))
+    opening = ("open",) if draw(st.booleans()) else ()
+    closing = ("close",) if draw(st.booleans()) else ()
+    breaks = (
+        BreakRule(after=draw(st.sampled_from([45, 60, 90])), minutes=10, activity="pause")
+        if draw(st.booleans())
+        else None
+    )
+    weekly = WeeklyMinutes()
+    if draw(st.booleans()):
+        wmin = draw(st.sampled_from([0, 60, 120, 200, 300]))
+        wmax = draw(st.sampled_from([None, wmin + 60, wmin + 200]))
+        weekly = WeeklyMinutes(min=wmin, max=wmax, count=draw(st.sampled_from(["service", "wall"])))
+    fillers = [a for a in catalog.activities if a.id.startswith("f")]
+    require = []
+    for _ in range(draw(st.integers(0, 2))):
+        how = draw(st.sampled_from(["activity", "kind", "format"]))
+        if how == "activity":
+            sel = Selector(activity=draw(st.sampled_from(fillers)).id)
+        elif how == "kind":
+            sel = Selector(kind=draw(st.sampled_from(SMALL_KINDS + [ActivityKind.SKILLS_TRAINING])))
+        else:
+            sel = Selector(
+                format=draw(st.sampled_from([Format.GROUP, Format.INDIVIDUAL])),
+                min_minutes=draw(st.sampled_from([None, 30, 45])),
+            )
+        rmin = draw(st.integers(0, 2))
+        rmax = draw(st.sampled_from([None, rmin, rmin + 1]))
+        require.append(
+            Requirement(
+                per=draw(st.sampled_from(["session", "week", "program"])),
+                selector=sel,
+                min=rmin,
+                max=rmax,
+            )
+        )
+    tracks = []
+    for t, module in enumerate(catalog.modules[: draw(st.integers(0, 2))]):
+        track_days = None
+        if draw(st.booleans()):
+            track_days = (draw(st.sampled_from(days)),)
+        window = None
+        if weeks > 1 and draw(st.booleans()):
+            first = draw(st.integers(1, weeks))
+            window = Weeks(from_=first, to=draw(st.integers(first, weeks)))
+        per_week_min = draw(st.integers(0, 1))
+        tracks.append(
+            Track(
+                name=f"T{t}",
+                modules=(module.id,) * draw(st.integers(1, 2)),
+                per_session=Range(min=0, max=draw(st.integers(1, 2))),
+                per_week=Range(min=per_week_min, max=draw(st.sampled_from([None, 1, 2, 3]))),
+                days=track_days,
+                weeks=window,
+                repeat=draw(st.booleans()),
+                core=draw(st.booleans()),
+            )
+        )
+    roll = None
+    if rolling and tracks and weeks >= 2 and draw(st.booleans()):
+        roll = RollingAdmission(stay_weeks=draw(st.integers(1, weeks)))
+    program = Program(
+        name="Random",
+        weeks=weeks,
+        days=days,
+        start=start,
+        closures=closures,
+        makeup_days=makeup,
+        session=SessionShape(
+            minutes=Range(min=low, max=high), opening=opening, closing=closing, breaks=breaks
+        ),
+        weekly_minutes=weekly,
+        require=tuple(require),
+        tracks=tuple(tracks),
+        rolling_admission=roll,
+    )
+    return program, catalog

@@ -18,7 +18,7 @@ from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
 from iopkit._session import Block, Session
 from iopkit._types import ActivityKind, Format, Range, Weekday
-from iopkit.errors import FileFormatError
+from iopkit.errors import FileFormatError, InputError
 
 _T = TypeVar("_T")
 

@@ -7,6 +7,7 @@ that meets them or raises :class:`InfeasibleError` saying why none exists;
 iopkit supports planning; it is not clinical or billing advice.
 """
 
+from iopkit.curriculum._composer import InfeasibleError, Reason, compose
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._files import (
     dump_curriculum,
@@ -38,11 +39,13 @@ __all__ = [
     "Context",
     "Count",
     "Curriculum",
+    "InfeasibleError",
     "Per",
     "Population",
     "Profile",
     "Program",
     "Report",
+    "Reason",
     "Requirement",
     "RollingAdmission",
     "Rule",
@@ -53,6 +56,7 @@ __all__ = [
     "Week",
     "WeeklyMinutes",
     "Weeks",
+    "compose",
     "dump_curriculum",
     "dump_program",
     "load_curriculum",

@@ -46,15 +46,23 @@ class InfeasibleError(IopkitError):
         reasons: A minimal set of conflicting limits: together they cannot be met, and
             without any one of them the rest can.
         summary: The arithmetic behind the conflict, when there is some.
+        minimal: Whether minimality was proven; ``False`` when some checks ran out of
+            time (the limits still conflict, but one may be more than needed).
     """
 
-    def __init__(self, reasons: Sequence[Reason], summary: str = "") -> None:
+    def __init__(
+        self, reasons: Sequence[Reason], summary: str = "", *, minimal: bool = True
+    ) -> None:
         self.reasons = tuple(reasons)
         self.summary = summary
+        self.minimal = minimal
         lines = ["no curriculum meets every limit of the program"]
         if summary:
             lines.append(summary)
-        lines.append("these limits conflict (drop any one and the rest can be met):")
+        if minimal:
+            lines.append("these limits conflict (drop any one and the rest can be met):")
+        else:
+            lines.append("these limits conflict (time ran out before the list was made minimal):")
         lines += [f"  - {r}" for r in self.reasons]
         super().__init__("\n".join(lines))
 
@@ -70,6 +78,7 @@ def _attempt(
     model = compile_model(program, catalog, rules)
     classes = filler_classes(model)
     search = Search(model, MenuMaker(model, classes), seed, deadline, budget)
+    search.menus.tick = search.tick
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, 20_000))
     try:
@@ -80,6 +89,20 @@ def _attempt(
         return None
     weeks = Realizer(model, classes, seed).weeks(search)
     return Curriculum(program=program, weeks=tuple(weeks))
+
+
+def _infeasible(
+    program: Program,
+    catalog: Catalog,
+    rules: Sequence[Rule],
+    quick: object,
+    deadline: float | None,
+    budget: float | None,
+) -> InfeasibleError:
+    from iopkit.curriculum._explain import explain
+
+    reasons, summary, minimal = explain(program, catalog, rules, quick, deadline, budget)  # type: ignore[arg-type]
+    return InfeasibleError(reasons, summary, minimal=minimal)
 
 
 def compose(
@@ -112,14 +135,14 @@ def compose(
     check_references(program, catalog)
     rules = all_rules(program, resolve_profiles(program, profiles))
     deadline = time.monotonic() + budget if budget is not None else None
-    from iopkit.curriculum._explain import explain, quick_conflict
+    from iopkit.curriculum._explain import quick_conflict
 
     quick = quick_conflict(program, catalog, rules)
     if quick is not None:
-        raise InfeasibleError(*explain(program, catalog, rules, quick, deadline, budget))
+        raise _infeasible(program, catalog, rules, quick, deadline, budget)
     result = _attempt(program, catalog, rules, seed, deadline, budget)
     if result is None:
-        raise InfeasibleError(*explain(program, catalog, rules, None, deadline, budget))
+        raise _infeasible(program, catalog, rules, None, deadline, budget)
     violations = run(rules, result, Context(program=program, catalog=catalog))
     if violations:  # pragma: no cover - would be a bug in the composer
         shown = "; ".join(str(v) for v in violations[:5])

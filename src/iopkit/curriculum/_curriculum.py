@@ -61,7 +61,9 @@ class Curriculum:
     def __attrs_post_init__(self) -> None:
         for index, week in enumerate(self.weeks, start=1):
             if week.number != index:
-                raise ValueError(f"week {index} is numbered {week.number}: weeks are numbered 1, 2, ...")
+                raise ValueError(
+                    f"week {index} is numbered {week.number}: weeks are numbered 1, 2, ..."
+                )
         numbers = [s.number for _, s in self.sessions()]
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError("sessions must be numbered 1, 2, ... across the curriculum, in order")

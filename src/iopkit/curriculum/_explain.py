@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -25,6 +27,10 @@ from iopkit.curriculum._rules import (
     WeeklyMinutesRule,
 )
 from iopkit.curriculum._search import Search
+from iopkit.errors import BudgetExceededError
+
+#: Seconds one check of the explanation may take before it is called undecided.
+CHECK_SECONDS = 2.0
 
 
 @attrs.frozen
@@ -220,6 +226,7 @@ def _feasible(
         return False
     model = compile_model(program, catalog, rules)
     search = Search(model, MenuMaker(model, filler_classes(model)), 0, deadline, budget)
+    search.menus.tick = search.tick
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, 20_000))
     try:
@@ -235,8 +242,8 @@ def explain(
     quick: Conflict | None,
     deadline: float | None,
     budget: float | None,
-) -> tuple[list[object], str]:
-    """``(reasons, summary)``: a minimal set of conflicting limits, by deletion.
+) -> tuple[list[Any], str, bool]:
+    """``(reasons, summary, proven minimal)``: a minimal set of conflicting limits.
 
     Only relaxable rules take part; the others (calendar, lesson order, prerequisites,
     no repeats) are the frame every curriculum lives in.
@@ -250,13 +257,23 @@ def explain(
         candidates = [r for r in candidates if r.id in quick.rules]
         summary = quick.summary
     keep = list(candidates)
+    proven = True
     for rule in candidates:
         trial = [r for r in keep if r is not rule]
-        if not _feasible(program, catalog, fixed + trial, deadline, budget):
+        slice_end = time.monotonic() + CHECK_SECONDS
+        if deadline is not None:
+            slice_end = min(slice_end, deadline)
+        try:
+            feasible = _feasible(program, catalog, fixed + trial, slice_end, CHECK_SECONDS)
+        except BudgetExceededError:
+            # undecided in time: keep the rule, so the set still conflicts
+            proven = False
+            continue
+        if not feasible:
             keep = trial
     if quick is None:
         found = quick_conflict(program, catalog, fixed + keep)
         if found is not None:
             summary = found.summary
     reasons = [Reason(rule=r.id, message=describe(r)) for r in keep]
-    return reasons, summary
+    return reasons, summary, proven

@@ -87,7 +87,9 @@ converter.register_structure_hook(
 )
 converter.register_structure_hook(
     tuple[ActivityKind, ...] | None,
-    lambda v, _: None if v is None else tuple(ActivityKind(k) for k in ([v] if isinstance(v, str) else v)),
+    lambda v, _: (
+        None if v is None else tuple(ActivityKind(k) for k in ([v] if isinstance(v, str) else v))
+    ),
 )
 
 for _cls in (BreakRule, SessionShape, WeeklyMinutes, Track, RollingAdmission):
@@ -142,7 +144,9 @@ def curriculum_document(curriculum: Curriculum) -> dict[str, Any]:
 
 converter.register_structure_hook(Curriculum, _structure_curriculum)
 converter.register_unstructure_hook(Curriculum, curriculum_document)
-converter.register_structure_hook(Week, make_dict_structure_fn(Week, converter, _cattrs_forbid_extra_keys=True))
+converter.register_structure_hook(
+    Week, make_dict_structure_fn(Week, converter, _cattrs_forbid_extra_keys=True)
+)
 
 
 def _structured(document: Document, cls: type[Any]) -> Any:
@@ -234,7 +238,13 @@ def check_references(program: Program, catalog: Catalog, file: str | None = None
         for i, item in enumerate(getattr(shape, key)):
             need("activity", item, f"/session/{key}/{i}", catalog.activity)
             if item in catalog and catalog.lesson_of(item):
-                problems.append(Problem(message=f"{item!r} is a lesson of a module, not a stand-alone activity", file=file, pointer=f"/session/{key}/{i}"))
+                problems.append(
+                    Problem(
+                        message=f"{item!r} is a lesson of a module, not a stand-alone activity",
+                        file=file,
+                        pointer=f"/session/{key}/{i}",
+                    )
+                )
     for i, item in enumerate(shape.fill or ()):
         need("activity", item, f"/session/fill/{i}", catalog.activity)
     if shape.breaks is not None:
@@ -242,7 +252,13 @@ def check_references(program: Program, catalog: Catalog, file: str | None = None
         if shape.breaks.activity in catalog:
             act = catalog.activity(shape.breaks.activity)
             if not act.is_break:
-                problems.append(Problem(message=f"the break activity {act.id!r} is of kind {act.kind.value}, not break", file=file, pointer="/session/breaks/activity"))
+                problems.append(
+                    Problem(
+                        message=f"the break activity {act.id!r} is of kind {act.kind.value}, not break",
+                        file=file,
+                        pointer="/session/breaks/activity",
+                    )
+                )
     for i, req in enumerate(program.require):
         sel = req.selector
         if sel.activity is not None:
@@ -254,4 +270,3 @@ def check_references(program: Program, catalog: Catalog, file: str | None = None
             need("module", module, f"/tracks/{i}/modules/{j}", catalog.module)
     if problems:
         raise ProgramError(problems)
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import attrs
 
@@ -63,7 +63,9 @@ class Choice:
         raise ValueError(f"no plan for {service} minutes")  # pragma: no cover - guarded
 
 
-def _variants(activity: Activity, selectors: Sequence[Selector]) -> list[tuple[int, int, tuple[int, ...]]]:
+def _variants(
+    activity: Activity, selectors: Sequence[Selector]
+) -> list[tuple[int, int, tuple[int, ...]]]:
     lo, hi = activity.minutes.min, activity.minutes.max or activity.minutes.min
     cuts = sorted(
         {
@@ -112,7 +114,13 @@ def filler_classes(model: Model) -> tuple[FillerClass, ...]:
 class MenuMaker:
     """Computes (and caches) the menu of a session for a given list of lessons."""
 
-    def __init__(self, model: Model, classes: tuple[FillerClass, ...]) -> None:
+    def __init__(
+        self,
+        model: Model,
+        classes: tuple[FillerClass, ...],
+        tick: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.tick = tick
         self.model = model
         self.classes = classes
         self.selectors = model.all_selectors
@@ -120,6 +128,7 @@ class MenuMaker:
         self.cache: dict[tuple[object, ...], tuple[Choice, ...]] = {}
         self.fixed_open = tuple(self._fixed(a, 1, -1) for a in model.opening)
         self.fixed_close = tuple(self._fixed(a, 2, -1) for a in model.closing)
+        self.combos = self._class_combos()
 
     def _fixed(self, activity: Activity, pin: int, order: int) -> list[Item]:
         return [
@@ -131,7 +140,8 @@ class MenuMaker:
         self, lessons: Sequence[Activity], precedence: frozenset[tuple[int, int]]
     ) -> tuple[Choice, ...]:
         """The menu for a session holding ``lessons`` (in the given order constraints)."""
-        key = (tuple(a.id for a in lessons), precedence)
+        # lessons that no rule tells apart share a menu: the plan keeps their order only
+        key = (tuple(tuple(_variants(a, self.selectors)) for a in lessons), precedence)
         found = self.cache.get(key)
         if found is None:
             found = self._compute(lessons, precedence)
@@ -151,9 +161,14 @@ class MenuMaker:
         ]
         entries: dict[tuple[tuple[int, ...], int], list[Plan]] = {}
         for fixed in itertools.product(*fixed_options):
-            for fillers in self._fillers(sum(i.lo for i in fixed)):
+            base_counts = tuple(sum(i.counts[j] for i in fixed) for j in range(len(self.selectors)))
+            for fillers in self._fillers(sum(i.lo for i in fixed), base_counts):
                 items = (*fixed, *fillers)
-                totals = tuple(sum(c) for c in zip(*(i.counts for i in items), strict=True)) if items else ()
+                totals = (
+                    tuple(sum(c) for c in zip(*(i.counts for i in items), strict=True))
+                    if items
+                    else ()
+                )
                 if not self._session_ok(totals):
                     continue
                 counts = totals[: self.n_counted]
@@ -182,35 +197,58 @@ class MenuMaker:
         needed = max(0, math.ceil(low / model.break_after) - 1)
         return model.wall_max - needed * model.break_minutes
 
-    def _fillers(self, base: int) -> Iterator[tuple[Item, ...]]:
-        classes = self.classes
-        session_max = [
+    def _class_combos(self) -> list[list[tuple[int, tuple[int, ...], tuple[Item, ...]]]]:
+        """For each class, every choice of its members: (low, counts, items)."""
+        result = []
+        width = len(self.selectors)
+        for index, cls in enumerate(self.classes):
+            combos = []
+            for k in range(len(cls.activities) + 1):
+                for combo in itertools.combinations_with_replacement(range(len(cls.variants)), k):
+                    items = tuple(
+                        Item(
+                            cls.variants[v][0],
+                            cls.variants[v][1],
+                            cls.variants[v][2],
+                            0,
+                            -1,
+                            None,
+                            index,
+                        )
+                        for v in combo
+                    )
+                    counts = tuple(sum(i.counts[j] for i in items) for j in range(width))
+                    combos.append((sum(i.lo for i in items), counts, items))
+            combos.sort(key=lambda c: c[0])
+            result.append(combos)
+        return result
+
+    def _fillers(self, base: int, base_counts: tuple[int, ...]) -> Iterator[tuple[Item, ...]]:
+        combos = self.combos
+        caps = [
             (i, r.requirement.max)
             for i, r in enumerate(self.model.session_reqs, start=self.n_counted)
             if r.requirement.max is not None
         ]
+        width = len(self.selectors)
 
-        def rec(index: int, chosen: tuple[Item, ...], low: int) -> Iterator[tuple[Item, ...]]:
-            if index == len(classes):
+        def rec(
+            index: int, chosen: tuple[Item, ...], low: int, counts: list[int]
+        ) -> Iterator[tuple[Item, ...]]:
+            if index == len(combos):
+                self.tick()
                 yield chosen
                 return
-            cls = classes[index]
-            for k in range(len(cls.activities) + 1):
-                for combo in itertools.combinations_with_replacement(range(len(cls.variants)), k):
-                    extra = tuple(
-                        Item(cls.variants[v][0], cls.variants[v][1], cls.variants[v][2], 0, -1, None, index)
-                        for v in combo
-                    )
-                    new_low = low + sum(i.lo for i in extra)
-                    if new_low > self._service_cap(new_low):
-                        continue
-                    if any(
-                        sum(i.counts[pos] for i in (*chosen, *extra)) > cap for pos, cap in session_max
-                    ):
-                        continue
-                    yield from rec(index + 1, chosen + extra, new_low)
+            for extra_low, extra_counts, items in combos[index]:
+                new_low = low + extra_low
+                if new_low > self._service_cap(new_low):
+                    break  # combos are sorted by their low: the rest are longer still
+                if any(counts[pos] + extra_counts[pos] > cap for pos, cap in caps):
+                    continue
+                new_counts = [counts[j] + extra_counts[j] for j in range(width)]
+                yield from rec(index + 1, chosen + items, new_low, new_counts)
 
-        yield from rec(0, (), base)
+        yield from rec(0, (), base, list(base_counts))
 
     def _plans(
         self, items: tuple[Item, ...], precedence: frozenset[tuple[int, int]]
@@ -234,7 +272,9 @@ class MenuMaker:
                 if low > window_hi:
                     break
                 continue
-            found = _partition(items, breaks + 1, model.break_after, precedence, window_lo, window_hi)
+            found = _partition(
+                items, breaks + 1, model.break_after, precedence, window_lo, window_hi, self.tick
+            )
             if found is not None:
                 segments, top = found
                 yield breaks, Plan(segments, window_lo, min(top, window_hi))
@@ -264,6 +304,7 @@ def _partition(
     precedence: frozenset[tuple[int, int]],
     need: int,
     want: int,
+    tick: Callable[[], None],
 ) -> tuple[tuple[tuple[Item, ...], ...], int] | None:
     """Split items into ``count`` non-empty ordered segments of at most ``capacity``
     service minutes each (opening pinned first, closing last, lessons in order), with the
@@ -287,6 +328,7 @@ def _partition(
         return sum(min(capacity, h) for h in highs)
 
     def rec(pos: int) -> bool:
+        tick()
         empty = sum(1 for s in sizes if s == 0)
         if empty > len(order) - pos:
             return False
@@ -295,7 +337,11 @@ def _partition(
             if total > best[1]:  # type: ignore[operator]
                 best[1] = total
                 best[0] = tuple(
-                    tuple(items[i] for i in sorted(range(len(items)), key=lambda i: i) if where[i] == s)
+                    tuple(
+                        items[i]
+                        for i in sorted(range(len(items)), key=lambda i: i)
+                        if where[i] == s
+                    )
                     for s in range(count)
                 )
             return total >= want

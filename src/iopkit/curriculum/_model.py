@@ -202,8 +202,12 @@ def compile_model(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> 
         else 1440
     )
     oc = only(OpeningClosing)
-    opening = tuple(catalog.activity(a) for a in oc.opening) if isinstance(oc, OpeningClosing) else ()
-    closing = tuple(catalog.activity(a) for a in oc.closing) if isinstance(oc, OpeningClosing) else ()
+    opening = (
+        tuple(catalog.activity(a) for a in oc.opening) if isinstance(oc, OpeningClosing) else ()
+    )
+    closing = (
+        tuple(catalog.activity(a) for a in oc.closing) if isinstance(oc, OpeningClosing) else ()
+    )
     br = only(Breaks)
     shape = program.session
     if isinstance(br, Breaks) and br.after is not None and br.minutes is not None and br.activity:
@@ -238,7 +242,9 @@ def compile_model(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> 
         for r in by_type.get(LongSessions, [])
         if isinstance(r, LongSessions)
     )
-    placed = {r.track.name for r in by_type.get(TrackPlacement, []) if isinstance(r, TrackPlacement)}
+    placed = {
+        r.track.name for r in by_type.get(TrackPlacement, []) if isinstance(r, TrackPlacement)
+    }
     core = {r.track.name for r in by_type.get(CoreDelivery, []) if isinstance(r, CoreDelivery)}
     rolling = only(RollingCoverage)
     stay = rolling.stay_weeks if isinstance(rolling, RollingCoverage) else None
@@ -279,9 +285,11 @@ def compile_model(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> 
                 first_lessons=frozenset(firsts),
             )
         )
-    core_lessons = tuple(
-        sorted({(l.module, l.number) for t in tracks if t.track.core for l in t.sequence})
-    ) if stay is not None else ()
+    core_lessons = (
+        tuple(sorted({(l.module, l.number) for t in tracks if t.track.core for l in t.sequence}))
+        if stay is not None
+        else ()
+    )
     return Model(
         program=program,
         catalog=catalog,

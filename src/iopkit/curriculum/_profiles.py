@@ -166,5 +166,9 @@ def get_profile(name: str, base_dir: Path | None = None) -> Profile:
     import difflib
 
     close = difflib.get_close_matches(name, list(builtin), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else f" (built-in: {', '.join(sorted(builtin))})"
-    raise ProgramError([Problem(message=f"no compliance profile {name!r}{hint}", pointer="/profiles")])
+    hint = (
+        f"; did you mean {close[0]!r}?" if close else f" (built-in: {', '.join(sorted(builtin))})"
+    )
+    raise ProgramError(
+        [Problem(message=f"no compliance profile {name!r}{hint}", pointer="/profiles")]
+    )

@@ -42,7 +42,9 @@ def _days(value: Iterable[Weekday | str]) -> tuple[Weekday, ...]:
     return tuple(Weekday(v) for v in value)
 
 
-def _unique_days(_inst: object, attribute: attrs.Attribute[Any], value: tuple[Weekday, ...]) -> None:
+def _unique_days(
+    _inst: object, attribute: attrs.Attribute[Any], value: tuple[Weekday, ...]
+) -> None:
     if len(set(value)) != len(value):
         raise ValueError(f"'{attribute.name}' lists a weekday twice")
 
@@ -257,7 +259,9 @@ class Program:
     start: dt.date | None = None
     start_time: str = attrs.field(default="09:00", validator=_check_clock)
     closures: tuple[dt.date, ...] = attrs.field(default=(), converter=_dates)
-    makeup_days: tuple[Weekday, ...] = attrs.field(default=(), converter=_days, validator=_unique_days)
+    makeup_days: tuple[Weekday, ...] = attrs.field(
+        default=(), converter=_days, validator=_unique_days
+    )
     catalogs: tuple[str, ...] = attrs.field(default=("builtin",), converter=_ids)
     weekly_minutes: WeeklyMinutes = WeeklyMinutes()
     require: tuple[Requirement, ...] = attrs.field(default=(), converter=tuple)
@@ -276,9 +280,12 @@ class Program:
             yield "/days", "a program needs at least one session day ('days')"
         overlap = sorted(set(self.days) & set(self.makeup_days), key=lambda d: d.position)
         if overlap:
-            yield "/makeup_days", (
-                "make-up days must not be regular session days: "
-                + ", ".join(d.value for d in overlap)
+            yield (
+                "/makeup_days",
+                (
+                    "make-up days must not be regular session days: "
+                    + ", ".join(d.value for d in overlap)
+                ),
             )
         if self.closures and self.start is None:
             yield "/closures", "closures need a start date: without one no session has a date"
@@ -286,9 +293,12 @@ class Program:
             end = self.start + dt.timedelta(weeks=self.weeks)
             for i, day in enumerate(self.closures):
                 if not self.start <= day < end:
-                    yield f"/closures/{i}", (
-                        f"closure {day.isoformat()} is outside the program "
-                        f"({self.start.isoformat()} to {(end - dt.timedelta(days=1)).isoformat()})"
+                    yield (
+                        f"/closures/{i}",
+                        (
+                            f"closure {day.isoformat()} is outside the program "
+                            f"({self.start.isoformat()} to {(end - dt.timedelta(days=1)).isoformat()})"
+                        ),
                     )
         names = [t.name for t in self.tracks]
         for name in sorted({n for n in names if names.count(n) > 1}):
@@ -296,19 +306,28 @@ class Program:
         usable = set(self.days) | set(self.makeup_days)
         for i, track in enumerate(self.tracks):
             if track.days is not None and not set(track.days) & usable:
-                yield f"/tracks/{i}/days", (
-                    f"track {track.name!r} runs on {', '.join(d.value for d in track.days)}, "
-                    "which are not session days: its window is empty"
+                yield (
+                    f"/tracks/{i}/days",
+                    (
+                        f"track {track.name!r} runs on {', '.join(d.value for d in track.days)}, "
+                        "which are not session days: its window is empty"
+                    ),
                 )
             if track.weeks is not None and track.weeks.from_ > self.weeks:
-                yield f"/tracks/{i}/weeks", (
-                    f"track {track.name!r} starts in week {track.weeks.from_} but the program "
-                    f"has {self.weeks} weeks: its window is empty"
+                yield (
+                    f"/tracks/{i}/weeks",
+                    (
+                        f"track {track.name!r} starts in week {track.weeks.from_} but the program "
+                        f"has {self.weeks} weeks: its window is empty"
+                    ),
                 )
         if self.rolling_admission and self.rolling_admission.stay_weeks > self.weeks:
-            yield "/rolling_admission/stay_weeks", (
-                f"a stay of {self.rolling_admission.stay_weeks} weeks is longer than the "
-                f"program's {self.weeks} weeks"
+            yield (
+                "/rolling_admission/stay_weeks",
+                (
+                    f"a stay of {self.rolling_admission.stay_weeks} weeks is longer than the "
+                    f"program's {self.weeks} weeks"
+                ),
             )
 
     def week_dates(self, week: int) -> dict[Weekday, dt.date] | None:
@@ -316,7 +335,10 @@ class Program:
         if self.start is None:
             return None
         first = self.start + dt.timedelta(weeks=week - 1)
-        return {Weekday.of((first + dt.timedelta(days=i)).weekday()): first + dt.timedelta(days=i) for i in range(7)}
+        return {
+            Weekday.of((first + dt.timedelta(days=i)).weekday()): first + dt.timedelta(days=i)
+            for i in range(7)
+        }
 
     def track_window(self, track: Track) -> tuple[int, int]:
         """The first and last week (1-based, inclusive) a track may place lessons in."""

@@ -51,14 +51,14 @@ def _spread(total: int, lows: Sequence[int], highs: Sequence[int]) -> list[int]:
     return values
 
 
-def choose_service(search: Search, picks: Sequence[Pick], w: int, ws_lo: int, ws_hi: int) -> list[int]:
+def choose_service(
+    search: Search, picks: Sequence[Pick], w: int, ws_lo: int, ws_hi: int
+) -> list[int]:
     """Service minutes per session of a week: near the preferred length, meeting the
     weekly limits."""
     model = search.model
     mid = (model.wall_min + model.wall_max) // 2
-    preferred = [
-        min(max(mid - p.choice.breaks * model.break_minutes, p.lo), p.hi) for p in picks
-    ]
+    preferred = [min(max(mid - p.choice.breaks * model.break_minutes, p.lo), p.hi) for p in picks]
     window = _window(search, picks, w)
     total = sum(preferred)
     target = min(max(total, window[0]), window[1])
@@ -67,7 +67,8 @@ def choose_service(search: Search, picks: Sequence[Pick], w: int, ws_lo: int, ws
     if target > total:
         return _spread(target, preferred, [p.hi for p in picks])
     lowered = _spread(
-        sum(p.hi for p in picks) - target, [p.hi - v for p, v in zip(picks, preferred, strict=True)],
+        sum(p.hi for p in picks) - target,
+        [p.hi - v for p, v in zip(picks, preferred, strict=True)],
         [p.hi - p.lo for p in picks],
     )
     del ws_lo, ws_hi
@@ -132,7 +133,9 @@ class Realizer:
         start = 0
         for seg_index, (segment, total) in enumerate(zip(plan.segments, seg_totals, strict=True)):
             if seg_index > 0 and model.break_activity is not None:
-                blocks.append(Block.of(model.break_activity, start=start, minutes=model.break_minutes))
+                blocks.append(
+                    Block.of(model.break_activity, start=start, minutes=model.break_minutes)
+                )
                 start += model.break_minutes
             lengths = _spread(total, [i.lo for i in segment], [i.hi for i in segment])
             placed = [
@@ -192,5 +195,3 @@ def _arrange(placed: list[tuple[Activity, Item, int]]) -> list[tuple[Activity, I
     else:
         middle = fillers
     return opening + middle + closing
-
-

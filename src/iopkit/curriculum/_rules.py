@@ -158,13 +158,21 @@ class OpeningClosing(_PerSession):
         tail = ids[len(ids) - len(self.closing) :] if self.closing else []
         if len(ids) < len(self.opening) + len(self.closing) or head != list(self.opening):
             yield Violation(
-                rule=self.id, week=week, session=session.number, block=1,
+                rule=self.id,
+                week=week,
+                session=session.number,
+                block=1,
                 message=f"the session must open with {', '.join(self.opening)} "
                 f"(it opens with {', '.join(head) or 'nothing'})",
             )
-        if self.closing and (len(ids) < len(self.opening) + len(self.closing) or tail != list(self.closing)):
+        if self.closing and (
+            len(ids) < len(self.opening) + len(self.closing) or tail != list(self.closing)
+        ):
             yield Violation(
-                rule=self.id, week=week, session=session.number, block=len(ids),
+                rule=self.id,
+                week=week,
+                session=session.number,
+                block=len(ids),
                 message=f"the session must close with {', '.join(self.closing)} "
                 f"(it closes with {', '.join(tail)})",
             )
@@ -189,7 +197,9 @@ class Breaks(_PerSession):
             loc = {"rule": self.id, "week": week, "session": session.number, "block": index}
             if block.is_break:
                 if self.after is None:
-                    yield Violation(**loc, message="the program has no break rule, so sessions have no breaks")
+                    yield Violation(
+                        **loc, message="the program has no break rule, so sessions have no breaks"
+                    )
                     continue
                 if block.minutes != self.minutes or block.activity != self.activity:
                     yield Violation(
@@ -198,7 +208,9 @@ class Breaks(_PerSession):
                         f"(this one is {block.minutes} minutes of '{block.activity}')",
                     )
                 if index in (1, len(blocks)):
-                    yield Violation(**loc, message="a session neither opens nor closes with a break")
+                    yield Violation(
+                        **loc, message="a session neither opens nor closes with a break"
+                    )
                 elif blocks[index - 2].is_break:
                     yield Violation(**loc, message="two breaks follow each other")
                 run = 0
@@ -233,7 +245,10 @@ class NoRepeat(_PerSession):
             seen[block.activity] += 1
             if seen[block.activity] > max(1, allowed[block.activity]):
                 yield Violation(
-                    rule=self.id, week=week, session=session.number, block=index,
+                    rule=self.id,
+                    week=week,
+                    session=session.number,
+                    block=index,
                     message=f"'{block.activity}' already occurs earlier in this session",
                 )
 
@@ -257,9 +272,14 @@ class Fill(_PerSession):
             if block.activity not in context.catalog:
                 yield Violation(**loc, message=f"'{block.activity}' is not in the catalog")
             elif context.catalog.lesson_of(block.activity):
-                yield Violation(**loc, message=f"'{block.activity}' is a lesson but names no module and track")
+                yield Violation(
+                    **loc, message=f"'{block.activity}' is a lesson but names no module and track"
+                )
             elif self.allowed is not None and block.activity not in self.allowed:
-                yield Violation(**loc, message=f"'{block.activity}' is not among the activities sessions may be filled with")
+                yield Violation(
+                    **loc,
+                    message=f"'{block.activity}' is not among the activities sessions may be filled with",
+                )
             else:
                 act = context.catalog.activity(block.activity)
                 if block.minutes not in act.minutes:
@@ -294,13 +314,15 @@ class WeeklyMinutesRule:
             tapering = week.number > total_weeks - self.taper_weeks
             if value < self.range.min and not tapering:
                 yield Violation(
-                    rule=self.id, week=week.number,
+                    rule=self.id,
+                    week=week.number,
                     message=f"the week has {value} {what} ({value / 60:g} h), but {self.source} "
                     f"needs at least {self.range.min} ({self.range.min / 60:g} h)",
                 )
             if self.range.max is not None and value > self.range.max:
                 yield Violation(
-                    rule=self.id, week=week.number,
+                    rule=self.id,
+                    week=week.number,
                     message=f"the week has {value} {what} ({value / 60:g} h), but {self.source} "
                     f"allows at most {self.range.max} ({self.range.max / 60:g} h)",
                 )
@@ -334,7 +356,9 @@ class RequirementRule:
             for week, session in curriculum.sessions():
                 message = self._verdict(self.count(session.blocks))
                 if message:
-                    yield Violation(rule=self.id, week=week.number, session=session.number, message=message)
+                    yield Violation(
+                        rule=self.id, week=week.number, session=session.number, message=message
+                    )
         elif per is Per.WEEK:
             for week in curriculum.weeks:
                 message = self._verdict(self.count(b for s in week.sessions for b in s.blocks))
@@ -366,7 +390,8 @@ class LongSessions:
             long = sum(1 for s in week.sessions if s.service_minutes >= self.min_minutes)
             if long < self.min:
                 yield Violation(
-                    rule=self.id, week=week.number,
+                    rule=self.id,
+                    week=week.number,
                     message=f"{long} sessions of {self.min_minutes}+ service minutes, but "
                     f"{self.source} needs at least {self.min} a week",
                 )
@@ -399,7 +424,9 @@ class Calendar:
                 loc = {"rule": self.id, "week": week.number, "session": session.number}
                 expected = dates[session.day] if dates is not None else None
                 if session.date != expected:
-                    shown = expected.isoformat() if expected else "no date (the program has no start)"
+                    shown = (
+                        expected.isoformat() if expected else "no date (the program has no start)"
+                    )
                     yield Violation(**loc, message=f"the session's date should be {shown}")
                 if session.day in seen:
                     yield Violation(**loc, message=f"a second session on {session.day.value}")
@@ -414,13 +441,15 @@ class Calendar:
                     yield Violation(**loc, message=f"{session.day.value} is not a session day")
             if makeups > len(closed):
                 yield Violation(
-                    rule=self.id, week=week.number,
+                    rule=self.id,
+                    week=week.number,
                     message=f"{makeups} make-up sessions for {len(closed)} closed days",
                 )
             for day in program.days:
                 if day not in seen and day not in closed:
                     yield Violation(
-                        rule=self.id, week=week.number,
+                        rule=self.id,
+                        week=week.number,
                         message=f"no session on {day.value}, a session day that is not closed",
                     )
 
@@ -430,9 +459,7 @@ def _day_order(program: Program) -> list[Weekday]:
     return [Weekday.of((first + i) % 7) for i in range(7)]
 
 
-def track_blocks(
-    curriculum: Curriculum, track: Track
-) -> list[tuple[Week, Session, int, Block]]:
+def track_blocks(curriculum: Curriculum, track: Track) -> list[tuple[Week, Session, int, Block]]:
     """The blocks a track placed, in order."""
     return [(w, s, i, b) for w, s, i, b in curriculum.blocks() if b.track == track.name]
 
@@ -463,22 +490,44 @@ class TrackPlacement:
                 loc = {"rule": self.id, "week": week.number, "session": session.number}
                 for index, block in mine:
                     if block.module not in track.modules:
-                        yield Violation(**loc, block=index, message=f"module '{block.module}' is not in track '{track.name}'")
+                        yield Violation(
+                            **loc,
+                            block=index,
+                            message=f"module '{block.module}' is not in track '{track.name}'",
+                        )
                 if mine and not active:
-                    yield Violation(**loc, block=mine[0][0], message=f"track '{track.name}' has no lessons on this day or week")
+                    yield Violation(
+                        **loc,
+                        block=mine[0][0],
+                        message=f"track '{track.name}' has no lessons on this day or week",
+                    )
                 if track.per_session.max is not None and len(mine) > track.per_session.max:
-                    yield Violation(**loc, message=f"{len(mine)} lessons of track '{track.name}', at most {track.per_session.max} per session")
+                    yield Violation(
+                        **loc,
+                        message=f"{len(mine)} lessons of track '{track.name}', at most {track.per_session.max} per session",
+                    )
                 remaining = math.inf if cycles else length - delivered
                 floor = min(track.per_session.min, remaining)
                 if active and len(mine) < floor:
-                    yield Violation(**loc, message=f"{len(mine)} lessons of track '{track.name}', at least {floor} per session")
+                    yield Violation(
+                        **loc,
+                        message=f"{len(mine)} lessons of track '{track.name}', at least {floor} per session",
+                    )
                 delivered += len(mine)
                 in_week += len(mine)
             if track.per_week.max is not None and in_week > track.per_week.max:
-                yield Violation(rule=self.id, week=week.number, message=f"{in_week} lessons of track '{track.name}', at most {track.per_week.max} a week")
+                yield Violation(
+                    rule=self.id,
+                    week=week.number,
+                    message=f"{in_week} lessons of track '{track.name}', at most {track.per_week.max} a week",
+                )
             floor = min(track.per_week.min, remaining_week)
             if any_active and in_week < floor:
-                yield Violation(rule=self.id, week=week.number, message=f"{in_week} lessons of track '{track.name}', at least {floor:g} a week")
+                yield Violation(
+                    rule=self.id,
+                    week=week.number,
+                    message=f"{in_week} lessons of track '{track.name}', at least {floor:g} a week",
+                )
 
 
 @attrs.frozen(kw_only=True)
@@ -495,24 +544,39 @@ class LessonOrder:
         for week, session, index, block in curriculum.blocks():
             if block.module is not None and block.track not in known:
                 yield Violation(
-                    rule=self.id, week=week.number, session=session.number, block=index,
+                    rule=self.id,
+                    week=week.number,
+                    session=session.number,
+                    block=index,
                     message=f"lesson of '{block.module}' belongs to no track of the program"
                     + (f" ('{block.track}')" if block.track else ""),
                 )
         for track in context.program.tracks:
             sequence = context.sequence(track)
             cycles = context.cycles(track)
-            for position, (week, session, index, block) in enumerate(track_blocks(curriculum, track)):
+            for position, (week, session, index, block) in enumerate(
+                track_blocks(curriculum, track)
+            ):
                 if position >= len(sequence) and not cycles:
                     yield Violation(
-                        rule=self.id, week=week.number, session=session.number, block=index,
+                        rule=self.id,
+                        week=week.number,
+                        session=session.number,
+                        block=index,
                         message=f"track '{track.name}' has no lessons left to teach here (it does not repeat)",
                     )
                     break
                 want = sequence[position % len(sequence)]
-                if (block.module, block.lesson, block.activity) != (want.module, want.number, want.activity):
+                if (block.module, block.lesson, block.activity) != (
+                    want.module,
+                    want.number,
+                    want.activity,
+                ):
                     yield Violation(
-                        rule=self.id, week=week.number, session=session.number, block=index,
+                        rule=self.id,
+                        week=week.number,
+                        session=session.number,
+                        block=index,
                         message=f"expected lesson {want.number} of '{want.module}' next in track "
                         f"'{track.name}', found {_lesson_name(block)}",
                     )
@@ -541,7 +605,10 @@ class Prerequisites:
                 missing = [r for r in module.requires if r not in completed]
                 if missing:
                     yield Violation(
-                        rule=self.id, week=week.number, session=session.number, block=index,
+                        rule=self.id,
+                        week=week.number,
+                        session=session.number,
+                        block=index,
                         message=f"'{module.id}' starts before {', '.join(repr(m) for m in missing)} "
                         "is complete",
                     )
@@ -583,8 +650,14 @@ class RollingCoverage:
         needed = {(l.module, l.number) for t in core for l in context.sequence(t)}
         weeks = curriculum.weeks
         taught: list[set[tuple[str, int]]] = [
-            {(b.module, b.lesson) for s in w.sessions for b in s.blocks
-             if b.module is not None and b.lesson is not None and any(b.track == t.name for t in core)}
+            {
+                (b.module, b.lesson)
+                for s in w.sessions
+                for b in s.blocks
+                if b.module is not None
+                and b.lesson is not None
+                and any(b.track == t.name for t in core)
+            }
             for w in weeks
         ]
         for first in range(len(weeks) - self.stay_weeks + 1):
@@ -594,7 +667,8 @@ class RollingCoverage:
                 shown = ", ".join(f"lesson {n} of '{m}'" for m, n in missing[:3])
                 more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
                 yield Violation(
-                    rule=self.id, week=first + 1,
+                    rule=self.id,
+                    week=first + 1,
                     message=f"a patient admitted in week {first + 1} and staying "
                     f"{self.stay_weeks} weeks misses {shown}{more}",
                 )
@@ -621,10 +695,16 @@ def program_rules(program: Program) -> list[Rule]:
     weekly = program.weekly_minutes
     if weekly.min > 0 or weekly.max is not None:
         rules.append(WeeklyMinutesRule(range=weekly.range, count=weekly.count))
-    rules += [RequirementRule(requirement=r, id=f"require[{i}]") for i, r in enumerate(program.require)]
+    rules += [
+        RequirementRule(requirement=r, id=f"require[{i}]") for i, r in enumerate(program.require)
+    ]
     rules += [TrackPlacement(track=t, id=f"tracks[{i}]") for i, t in enumerate(program.tracks)]
     rules += [LessonOrder(), Prerequisites()]
-    rules += [CoreDelivery(track=t, id=f"tracks[{i}].core") for i, t in enumerate(program.tracks) if t.core]
+    rules += [
+        CoreDelivery(track=t, id=f"tracks[{i}].core")
+        for i, t in enumerate(program.tracks)
+        if t.core
+    ]
     if program.rolling_admission is not None:
         rules.append(RollingCoverage(stay_weeks=program.rolling_admission.stay_weeks))
     return rules
@@ -638,4 +718,3 @@ def is_session_rule(rule: Rule) -> bool:
 def run(rules: Sequence[Rule], curriculum: Curriculum, context: Context) -> list[Violation]:
     """Every violation of every rule, in rule order."""
     return [v for rule in rules for v in rule.check(curriculum, context)]
-

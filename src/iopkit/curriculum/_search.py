@@ -47,7 +47,12 @@ class Search:
     """Depth-first search for a curriculum meeting every compiled limit."""
 
     def __init__(
-        self, model: Model, menus: MenuMaker, seed: int, deadline: float | None, budget: float | None
+        self,
+        model: Model,
+        menus: MenuMaker,
+        seed: int,
+        deadline: float | None,
+        budget: float | None,
     ) -> None:
         self.model = model
         self.menus = menus
@@ -127,6 +132,10 @@ class Search:
             result.append(cap)
         return result
 
+    def tick(self) -> None:
+        """Count one unit of work; raise when the deadline has passed."""
+        self._tick()
+
     def _tick(self) -> None:
         self.nodes += 1
         if self.deadline is not None and self.nodes % 64 == 0 and time.monotonic() > self.deadline:
@@ -142,7 +151,9 @@ class Search:
         ages = tuple(model.stay_weeks or 0 for _ in model.core_lessons)
         return self._week(0, ptr, prog, ages)
 
-    def _week(self, w: int, ptr: tuple[int, ...], prog: tuple[int, ...], ages: tuple[int, ...]) -> bool:
+    def _week(
+        self, w: int, ptr: tuple[int, ...], prog: tuple[int, ...], ages: tuple[int, ...]
+    ) -> bool:
         self._tick()
         model = self.model
         if w == self.n_weeks:
@@ -203,7 +214,7 @@ class Search:
             return False
         slot = option.slots[i]
         left = len(option.slots) - i - 1
-        for combo in self._lesson_options(w, slot, ptr, ws, left):
+        for combo in self._lesson_options(w, option, i, week_ptr, ptr, ws):
             built = self._lessons(combo, ptr)
             if built is None:
                 continue
@@ -212,7 +223,8 @@ class Search:
             new_ptr = tuple(p + k for p, (_, k) in zip(ptr, combo, strict=True))
             new_lessons = tuple(n + k for n, (_, k) in zip(ws.lessons, combo, strict=True))
             new_active = tuple(
-                a or spec.active(w + 1, slot.day) for a, spec in zip(ws.active, self.model.tracks, strict=True)
+                a or spec.active(w + 1, slot.day)
+                for a, spec in zip(ws.active, self.model.tracks, strict=True)
             )
             for choice, lo, hi, long in self._ordered(menu, w, i, option, ws, prog):
                 next_ws, next_prog = self._apply(choice, lo, hi, long, ws, prog)
@@ -222,7 +234,9 @@ class Search:
                 if not self._week_possible(w, next_ws, left):
                     continue
                 self.picks.append(Pick(slot, lessons, activities, choice, lo, hi))
-                if self._session(w, option_index, option, i + 1, week_ptr, new_ptr, next_prog, ages, next_ws):
+                if self._session(
+                    w, option_index, option, i + 1, week_ptr, new_ptr, next_prog, ages, next_ws
+                ):
                     return True
                 self.picks.pop()
         self.failed.add(key)
@@ -231,15 +245,30 @@ class Search:
     # -- lessons -----------------------------------------------------------------------------
 
     def _lesson_options(
-        self, w: int, slot: Slot, ptr: tuple[int, ...], ws: WeekState, left: int
+        self,
+        w: int,
+        option: WeekOption,
+        i: int,
+        week_ptr: tuple[int, ...],
+        ptr: tuple[int, ...],
+        ws: WeekState,
     ) -> list[tuple[tuple[int, int], ...]]:
+        slot = option.slots[i]
         per_track: list[list[int]] = []
-        for spec, p, done in zip(self.model.tracks, ptr, ws.lessons, strict=True):
+        for spec, start, p, done in zip(self.model.tracks, week_ptr, ptr, ws.lessons, strict=True):
             if not spec.active(w + 1, slot.day):
                 per_track.append([0])
                 continue
             remaining = spec.remaining(p)
-            low = int(min(spec.per_session_min, remaining))
+            # the week's floor must stay reachable with the active sessions still to come
+            later = sum(1 for s in option.slots[i + 1 :] if spec.active(w + 1, s.day))
+            floor = min(spec.per_week_min, spec.remaining(start))
+            low = int(
+                max(
+                    min(spec.per_session_min, remaining),
+                    floor - done - later * spec.per_session_max,
+                )
+            )
             high = spec.per_session_max
             if spec.per_week_max is not None:
                 high = min(high, spec.per_week_max - done)
@@ -270,7 +299,9 @@ class Search:
 
     def _lessons(
         self, combo: tuple[tuple[int, int], ...], ptr: tuple[int, ...]
-    ) -> tuple[tuple[tuple[int, int], ...], tuple[Activity, ...], frozenset[tuple[int, int]]] | None:
+    ) -> (
+        tuple[tuple[tuple[int, int], ...], tuple[Activity, ...], frozenset[tuple[int, int]]] | None
+    ):
         model = self.model
         catalog = model.catalog
         lessons: list[tuple[int, int]] = []
@@ -297,7 +328,8 @@ class Search:
                     j
                     for j, (t2, pos2) in enumerate(lessons)
                     if model.tracks[t2].lesson(pos2).module == required
-                    and model.tracks[t2].lesson(pos2).number == len(catalog.module(required).lessons)
+                    and model.tracks[t2].lesson(pos2).number
+                    == len(catalog.module(required).lessons)
                 ]
                 if not enders:
                     return None
@@ -305,12 +337,20 @@ class Search:
         if not _acyclic(len(lessons), precedence):
             return None
         activities = tuple(catalog.activity(model.tracks[t].lesson(p).activity) for t, p in lessons)
+        if len({a.id for a in activities}) < len(activities):
+            return None  # the same lesson twice in one session (no-repeat rule)
         return tuple(lessons), activities, frozenset(precedence)
 
     # -- menu choices --------------------------------------------------------------------------
 
     def _ordered(
-        self, menu: Sequence[Choice], w: int, i: int, option: WeekOption, ws: WeekState, prog: tuple[int, ...]
+        self,
+        menu: Sequence[Choice],
+        w: int,
+        i: int,
+        option: WeekOption,
+        ws: WeekState,
+        prog: tuple[int, ...],
     ) -> list[tuple[Choice, int, int, tuple[int, ...]]]:
         model = self.model
         left_in_week = len(option.slots) - i
@@ -371,7 +411,13 @@ class Search:
             yield lo, hi, tuple(int(lo >= limit.minutes) for limit in self.model.long)
 
     def _apply(
-        self, choice: Choice, lo: int, hi: int, long: tuple[int, ...], ws: WeekState, prog: tuple[int, ...]
+        self,
+        choice: Choice,
+        lo: int,
+        hi: int,
+        long: tuple[int, ...],
+        ws: WeekState,
+        prog: tuple[int, ...],
     ) -> tuple[WeekState | None, tuple[int, ...] | None]:
         model = self.model
         counts = list(ws.counts)
@@ -401,12 +447,16 @@ class Search:
 
     def _week_possible(self, w: int, ws: WeekState, left: int) -> bool:
         model = self.model
-        tapering = {limit.rule_id: w + 1 > self.n_weeks - limit.taper_weeks for limit in model.weekly}
+        tapering = {
+            limit.rule_id: w + 1 > self.n_weeks - limit.taper_weeks for limit in model.weekly
+        }
         for limit in model.weekly:
             extra = ws.breaks if limit.wall else 0
             if limit.max is not None and ws.lo + extra + left * self.service_floor > limit.max:
                 return False
-            ceiling = self.service_ceiling + (model.wall_max - self.service_ceiling if limit.wall else 0)
+            ceiling = self.service_ceiling + (
+                model.wall_max - self.service_ceiling if limit.wall else 0
+            )
             if not tapering[limit.rule_id] and ws.hi + extra + left * ceiling < limit.min:
                 return False
         for pos, index in enumerate(self.week_idx):
@@ -436,7 +486,9 @@ class Search:
         for pos, limit in enumerate(model.long):
             if w + 1 <= self.n_weeks - limit.taper_weeks and ws.long[pos] < limit.min:
                 return False
-        for spec, start, done, active in zip(model.tracks, week_ptr, ws.lessons, ws.active, strict=True):
+        for spec, start, done, active in zip(
+            model.tracks, week_ptr, ws.lessons, ws.active, strict=True
+        ):
             if active and done < min(spec.per_week_min, spec.remaining(start)):
                 return False
         new_ages = ages

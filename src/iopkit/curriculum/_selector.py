@@ -10,7 +10,9 @@ from iopkit._session import Block
 from iopkit._types import ActivityKind, Format
 
 
-def _kinds(value: ActivityKind | str | Iterable[ActivityKind | str] | None) -> tuple[ActivityKind, ...] | None:
+def _kinds(
+    value: ActivityKind | str | Iterable[ActivityKind | str] | None,
+) -> tuple[ActivityKind, ...] | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -38,7 +40,9 @@ class Selector:
     min_minutes: int | None = None
 
     def __attrs_post_init__(self) -> None:
-        given = [n for n in ("activity", "kind", "modality", "format") if getattr(self, n) is not None]
+        given = [
+            n for n in ("activity", "kind", "modality", "format") if getattr(self, n) is not None
+        ]
         if len(given) != 1:
             raise ValueError(
                 "a selector names exactly one of activity, kind, modality or format "
@@ -49,7 +53,9 @@ class Selector:
         if self.min_minutes is not None and self.min_minutes < 1:
             raise ValueError(f"'min_minutes' must be at least 1 (got {self.min_minutes})")
 
-    def matches_kind(self, activity: str, kind: ActivityKind, modality: str | None, fmt: Format) -> bool:
+    def matches_kind(
+        self, activity: str, kind: ActivityKind, modality: str | None, fmt: Format
+    ) -> bool:
         """Whether an activity of these properties is selected (length aside)."""
         if self.activity is not None:
             return activity == self.activity

@@ -1,0 +1,309 @@
+"""The composer: valid, complete (against an exact CP-SAT oracle), explaining,
+deterministic and bounded."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import iopkit
+from iopkit import Range
+from iopkit.curriculum import (
+    BreakRule,
+    InfeasibleError,
+    Program,
+    Requirement,
+    RollingAdmission,
+    Selector,
+    SessionShape,
+    Track,
+    WeeklyMinutes,
+    Weeks,
+    compose,
+    load_program,
+    validate,
+)
+from iopkit.curriculum._files import curriculum_json
+from iopkit.errors import BudgetExceededError
+
+from . import oracle
+from . import strategies as s
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "adult-iop.yaml"
+
+
+def relax(program: Program, rule_ids) -> Program:
+    """The program without the limits behind the given rule ids."""
+    shape = program.session
+    require = list(program.require)
+    tracks = list(program.tracks)
+    changes = {}
+    for rule_id in rule_ids:
+        if rule_id == "session.minutes":
+            shape = attrs.evolve(shape, minutes=Range(min=1, max=1440))
+        elif rule_id == "session.opening-closing":
+            shape = attrs.evolve(shape, opening=(), closing=())
+        elif rule_id == "session.breaks":
+            shape = attrs.evolve(shape, breaks=None)
+        elif rule_id == "weekly_minutes":
+            changes["weekly_minutes"] = WeeklyMinutes()
+        elif rule_id.startswith("require["):
+            require[int(rule_id[8:-1])] = None
+        elif rule_id.endswith(".core"):
+            index = int(rule_id[7:-6])
+            tracks[index] = attrs.evolve(tracks[index], core=False)
+        elif rule_id.startswith("tracks["):
+            index = int(rule_id[7:-1])
+            tracks[index] = attrs.evolve(
+                tracks[index], per_session=Range(max=None), per_week=Range(), days=None, weeks=None
+            )
+        elif rule_id == "rolling_admission":
+            changes["rolling_admission"] = None
+        else:
+            raise AssertionError(rule_id)
+    return attrs.evolve(
+        program,
+        session=shape,
+        require=tuple(r for r in require if r is not None),
+        tracks=tuple(tracks),
+        **changes,
+    )
+
+
+RELAXABLE_PREFIXES = (
+    "session.minutes",
+    "session.opening-closing",
+    "session.breaks",
+    "weekly_minutes",
+    "require[",
+    "tracks[",
+    "rolling_admission",
+)
+
+
+def relaxable_ids(program: Program) -> list[str]:
+    ids = ["session.minutes", "session.opening-closing", "session.breaks"]
+    if program.weekly_minutes.min or program.weekly_minutes.max is not None:
+        ids.append("weekly_minutes")
+    ids += [f"require[{i}]" for i in range(len(program.require))]
+    ids += [f"tracks[{i}]" for i in range(len(program.tracks))]
+    ids += [f"tracks[{i}].core" for i, t in enumerate(program.tracks) if t.core]
+    if program.rolling_admission:
+        ids.append("rolling_admission")
+    return ids
+
+
+class TestValidAndDeterministic:
+    @given(s.small_programs(), st.integers(0, 3))
+    def test_composed_validates(self, pc, seed):
+        """Every curriculum the composer returns passes validate with no violation."""
+        program, catalog = pc
+        try:
+            curriculum = compose(program, catalog, seed=seed, budget=60)
+        except InfeasibleError as exc:
+            assert exc.reasons
+            return
+        report = validate(curriculum, catalog=catalog)
+        assert report.ok, report.text()
+
+    @given(s.small_programs())
+    def test_same_input_same_json(self, pc):
+        """Composing twice gives byte-identical JSON."""
+        program, catalog = pc
+        try:
+            first = curriculum_json(compose(program, catalog, budget=60))
+        except InfeasibleError:
+            return
+        assert curriculum_json(compose(program, catalog, budget=60)) == first
+
+    def test_example_across_processes(self):
+        """The example gives the same JSON in processes with different hash seeds."""
+        code = (
+            "import sys; from iopkit.curriculum import compose, load_program; "
+            "from iopkit.curriculum._files import curriculum_json; "
+            f"sys.stdout.write(curriculum_json(compose(load_program({str(EXAMPLE)!r}), seed=3)))"
+        )
+        outputs = set()
+        for hash_seed in ("0", "1", "12345"):
+            env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+            done = subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, check=True
+            )
+            outputs.add(done.stdout)
+        assert len(outputs) == 1
+
+    def test_seeds_may_differ_and_stay_valid(self):
+        """Different seeds give valid curricula (and not all the same one)."""
+        program = load_program(EXAMPLE)
+        texts = set()
+        for seed in range(3):
+            curriculum = compose(program, seed=seed)
+            assert validate(curriculum).ok
+            texts.add(curriculum_json(curriculum))
+        assert len(texts) > 1
+
+    def test_inputs_not_mutated(self):
+        """Composing never changes the program or catalog it is given."""
+        program = load_program(EXAMPLE)
+        catalog = iopkit.builtin_catalog()
+        before = (attrs.asdict(program), catalog.activities, catalog.modules)
+        compose(program, catalog)
+        assert (attrs.asdict(program), catalog.activities, catalog.modules) == before
+
+
+class TestComplete:
+    @settings(max_examples=int(os.environ.get("IOPKIT_ORACLE_EXAMPLES", "15")))
+    @given(s.small_programs())
+    def test_agrees_with_cp_sat(self, pc):
+        """The composer and an independent CP-SAT model agree on feasible / infeasible."""
+        program, catalog = pc
+        try:
+            compose(program, catalog, budget=60)
+            mine = True
+        except InfeasibleError:
+            mine = False
+        assert mine == oracle.feasible(program, catalog)
+
+
+class TestExplains:
+    def test_arithmetic(self):
+        """Short sessions against a weekly floor: the reasons cite both, with the numbers."""
+        program = load_program(EXAMPLE)
+        short = attrs.evolve(
+            program, session=attrs.evolve(program.session, minutes=Range(min=120, max=150))
+        )
+        with pytest.raises(InfeasibleError) as info:
+            compose(short)
+        error = info.value
+        assert "3 sessions a week of at most 150 minutes give at most" in error.summary
+        assert "needs 540" in error.summary
+        assert {r.rule for r in error.reasons} & {"weekly_minutes", "asam-2.1-adult:weekly_minutes"}
+        assert "session.minutes" in {r.rule for r in error.reasons}
+        assert error.minimal
+
+    @given(s.small_programs(rolling=False))
+    def test_reasons_are_minimal(self, pc):
+        """Every reason is needed: without it (and the limits outside the reasons) the
+        program can be met; with all reasons and none of the rest, it cannot."""
+        program, catalog = pc
+        try:
+            compose(program, catalog, budget=60)
+        except InfeasibleError as exc:
+            reasons = [r.rule for r in exc.reasons]
+            assert reasons
+            if not exc.minimal:
+                return
+            others = [i for i in relaxable_ids(program) if i not in reasons]
+            core = relax(program, others)
+            with pytest.raises(InfeasibleError):
+                compose(core, catalog, budget=60)
+            for reason in reasons:
+                compose(relax(core, [reason]), catalog, budget=60)
+
+
+class TestTargeted:
+    def _program(self, **changes):
+        base = {
+            "name": "T",
+            "weeks": 2,
+            "days": ["mon", "wed"],
+            "start": dt.date(2027, 1, 4),
+            "session": SessionShape(
+                minutes=Range(min=150, max=180),
+                opening=["check-in"],
+                closing=["wrap-up"],
+                breaks=BreakRule(after=90, minutes=10),
+            ),
+        }
+        base.update(changes)
+        return Program(**base)
+
+    def test_closure_made_up(self):
+        """A closed session moves to a make-up day of the same week when hours need it."""
+        program = self._program(
+            closures=[dt.date(2027, 1, 6)],
+            makeup_days=["fri"],
+            weekly_minutes=WeeklyMinutes(min=300),
+        )
+        curriculum = compose(program)
+        days = [s.day.value for s in curriculum.weeks[0].sessions]
+        assert days == ["mon", "fri"]
+        assert validate(curriculum).ok
+
+    def test_closure_without_makeup_explained(self):
+        """Without a make-up day, the closed week cannot meet the weekly floor."""
+        program = self._program(
+            closures=[dt.date(2027, 1, 6)], weekly_minutes=WeeklyMinutes(min=300)
+        )
+        with pytest.raises(InfeasibleError) as info:
+            compose(program)
+        assert "1 sessions a week" in info.value.summary
+
+    def test_repeated_module_and_prerequisites_across_tracks(self):
+        """A module taught twice, and a prerequisite met by another track, are honoured."""
+        program = self._program(
+            weeks=4,
+            tracks=[
+                Track(name="A", modules=["cbt-foundations", "cbt-foundations"]),
+                Track(name="B", modules=["cognitive-restructuring"], weeks=Weeks(from_=2)),
+            ],
+        )
+        curriculum = compose(program)
+        assert validate(curriculum).ok
+        a = [b for _, s in curriculum.sessions() for b in s.blocks if b.track == "A"]
+        assert len(a) == 6
+        first_b = next(i for i, (_, s, _, b) in enumerate(curriculum.blocks()) if b.track == "B")
+        done_a = [
+            i
+            for i, (_, s, _, b) in enumerate(curriculum.blocks())
+            if b.module == "cbt-foundations" and b.lesson == 3
+        ]
+        assert done_a[0] < first_b
+
+    def test_rolling_admission(self):
+        """With rolling admission, every stay covers every core lesson."""
+        program = self._program(
+            weeks=4,
+            days=["mon", "tue", "wed"],
+            tracks=[Track(name="A", modules=["cbt-foundations"])],
+            rolling_admission=RollingAdmission(stay_weeks=2),
+        )
+        curriculum = compose(program)
+        assert validate(curriculum).ok
+        for first in range(3):
+            taught = {
+                b.lesson
+                for w in curriculum.weeks[first : first + 2]
+                for s in w.sessions
+                for b in s.blocks
+                if b.module == "cbt-foundations"
+            }
+            assert taught == {1, 2, 3}
+
+    def test_requirement_limits(self):
+        """Per-week requirements with a maximum are met exactly."""
+        program = self._program(
+            require=[
+                Requirement(
+                    per="week", selector=Selector(activity="individual-check-in"), min=2, max=2
+                )
+            ]
+        )
+        curriculum = compose(program)
+        for week in curriculum.weeks:
+            assert (
+                sum(b.activity == "individual-check-in" for s in week.sessions for b in s.blocks)
+                == 2
+            )
+
+    def test_budget(self):
+        """A tiny budget raises BudgetExceededError, never a partial result."""
+        program = attrs.evolve(load_program(EXAMPLE), weeks=40, closures=())
+        with pytest.raises(BudgetExceededError, match="time budget"):
+            compose(program, budget=0.0001)

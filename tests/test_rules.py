@@ -1,0 +1,188 @@
+"""Every rule reports nothing on a valid curriculum and catches targeted mutations at the
+right place."""
+
+import datetime as dt
+import functools
+from pathlib import Path
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from iopkit.curriculum import Curriculum, compose, load_program, validate
+
+from .helpers import block, replace_session, session_at
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "adult-iop.yaml"
+
+
+@functools.cache
+def composed() -> Curriculum:
+    return compose(load_program(EXAMPLE))
+
+
+def numbers():
+    return st.integers(1, sum(len(w.sessions) for w in composed().weeks))
+
+
+def rules_hit(report, rule, **where):
+    return [
+        v
+        for v in report.violations
+        if v.rule == rule and all(getattr(v, k) == x for k, x in where.items())
+    ]
+
+
+class TestValid:
+    def test_composed_is_valid(self):
+        """The composed example meets every rule of the program and its profile."""
+        report = validate(composed())
+        assert report.ok, report.text()
+        assert "asam-2.1-adult:weekly_minutes" in report.rules
+        assert report.text().startswith("valid")
+
+
+class TestMutations:
+    @given(numbers(), st.integers(1, 60))
+    def test_lengthen_session(self, number, extra):
+        """A session made longer than its maximum is reported by session.minutes there."""
+        week, session = session_at(composed(), number)
+        over = 210 - session.minutes + extra
+        blocks = (
+            *session.blocks[:-1],
+            block("wrap-up", session.blocks[-1].minutes + over, kind="wrap-up"),
+        )
+        report = validate(replace_session(composed(), number, blocks=blocks))
+        assert rules_hit(report, "session.minutes", week=week.number, session=number)
+
+    @given(numbers())
+    def test_drop_break(self, number):
+        """Removing every break from a session is reported by session.breaks there."""
+        _, session = session_at(composed(), number)
+        blocks = tuple(b for b in session.blocks if not b.is_break)
+        report = validate(replace_session(composed(), number, blocks=blocks))
+        assert rules_hit(report, "session.breaks", session=number)
+
+    @given(numbers())
+    def test_move_onto_closure(self, number):
+        """A session moved onto a closure date is reported by the calendar rule."""
+        week, session = session_at(composed(), number)
+        closure = dt.date(2027, 1, 18)
+        moved = replace_session(composed(), number, date=closure, day="mon")
+        report = validate(moved)
+        hits = rules_hit(report, "calendar", session=number)
+        assert any("closure" in v.message or "date" in v.message for v in hits)
+
+    @given(st.data())
+    def test_remove_lesson(self, data):
+        """Removing a core lesson is reported (order or full delivery)."""
+        lessons = [
+            (s.number, i)
+            for _, s in composed().sessions()
+            for i, b in enumerate(s.blocks)
+            if b.track == "Core skills"
+        ]
+        number, index = data.draw(st.sampled_from(lessons))
+        _, session = session_at(composed(), number)
+        blocks = session.blocks[:index] + session.blocks[index + 1 :]
+        report = validate(replace_session(composed(), number, blocks=blocks))
+        assert rules_hit(report, "lesson-order") or rules_hit(report, "tracks[0].core")
+
+    @given(st.data())
+    def test_swap_lessons(self, data):
+        """Swapping two lessons of a track is reported by lesson-order at the first one."""
+        lessons = [
+            (s.number, i)
+            for _, s in composed().sessions()
+            for i, b in enumerate(s.blocks)
+            if b.track == "Core skills"
+        ]
+        first = data.draw(st.integers(0, len(lessons) - 2))
+        second = data.draw(st.integers(first + 1, len(lessons) - 1))
+        (n1, i1), (n2, i2) = lessons[first], lessons[second]
+        c = composed()
+        b1 = session_at(c, n1)[1].blocks[i1]
+        b2 = session_at(c, n2)[1].blocks[i2]
+        if (b1.module, b1.lesson) == (b2.module, b2.lesson):
+            return
+        s1 = session_at(c, n1)[1]
+        swapped = replace_session(
+            c,
+            n1,
+            blocks=s1.blocks[:i1] + (attrs.evolve(b2, minutes=b1.minutes),) + s1.blocks[i1 + 1 :],
+        )
+        s2 = session_at(swapped, n2)[1]
+        swapped = replace_session(
+            swapped,
+            n2,
+            blocks=s2.blocks[:i2] + (attrs.evolve(b1, minutes=b2.minutes),) + s2.blocks[i2 + 1 :],
+        )
+        report = validate(swapped)
+        assert rules_hit(report, "lesson-order", session=n1)
+
+    @given(st.integers(1, 8))
+    def test_exceed_weekly_max(self, week_number):
+        """A week above the weekly maximum is reported by weekly_minutes for that week."""
+        c = composed()
+        program = attrs.evolve(
+            c.program, weekly_minutes=attrs.evolve(c.program.weekly_minutes, max=560)
+        )
+        week = c.weeks[week_number - 1]
+        over = max(0, 561 - week.service_minutes)
+        session = week.sessions[0]
+        blocks = (
+            *session.blocks[:-1],
+            block("wrap-up", session.blocks[-1].minutes + over, kind="wrap-up"),
+        )
+        report = validate(replace_session(c, session.number, blocks=blocks), program)
+        assert rules_hit(report, "weekly_minutes", week=week_number)
+
+    @given(numbers())
+    def test_remove_mindfulness(self, number):
+        """A session without its mindfulness practice breaks the per-session requirement."""
+        _, session = session_at(composed(), number)
+        blocks = tuple(b for b in session.blocks if b.activity != "mindfulness-practice")
+        report = validate(replace_session(composed(), number, blocks=blocks))
+        assert rules_hit(report, "require[0]", session=number)
+
+    @given(numbers())
+    def test_repeat_activity(self, number):
+        """An activity repeated within a session is reported by session.no-repeat."""
+        _, session = session_at(composed(), number)
+        pg = next(b for b in session.blocks if b.activity == "process-group")
+        blocks = (*session.blocks[:-1], pg, session.blocks[-1])
+        report = validate(replace_session(composed(), number, blocks=blocks))
+        assert rules_hit(report, "session.no-repeat", session=number)
+
+    def test_opening(self):
+        """A session that does not open with check-in is reported at block 1."""
+        _, session = session_at(composed(), 1)
+        report = validate(replace_session(composed(), 1, blocks=session.blocks[1:]))
+        assert rules_hit(report, "session.opening-closing", session=1, block=1)
+
+    def test_prerequisite(self):
+        """Cognitive restructuring starting before CBT foundations completes is reported."""
+        c = composed()
+        program = attrs.evolve(
+            c.program,
+            tracks=(
+                attrs.evolve(
+                    c.program.tracks[0],
+                    modules=(
+                        "cognitive-restructuring",
+                        "cbt-foundations",
+                        "stress-and-breathing",
+                        "sleep-management",
+                    ),
+                ),
+                c.program.tracks[1],
+            ),
+        )
+        report = validate(c, program)
+        assert rules_hit(report, "lesson-order")
+
+    def test_violation_text(self):
+        """Violations read as a located sentence."""
+        _, session = session_at(composed(), 1)
+        report = validate(replace_session(composed(), 1, blocks=session.blocks[1:]))
+        assert "[session.opening-closing] week 1, session 1, block 1:" in report.text()
