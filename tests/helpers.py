@@ -29,8 +29,9 @@ def replace_session(curriculum: Curriculum, number: int, **changes) -> Curriculu
             if session.number == number:
                 if "blocks" in changes:
                     changes["blocks"] = restart(changes["blocks"])
-                session = attrs.evolve(session, **changes)
-            sessions.append(session)
+                sessions.append(attrs.evolve(session, **changes))
+            else:
+                sessions.append(session)
         weeks.append(attrs.evolve(week, sessions=tuple(sessions)))
     return attrs.evolve(curriculum, weeks=tuple(weeks))
 

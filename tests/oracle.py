@@ -27,7 +27,7 @@ def _selected(sel, activity) -> bool:  # type: ignore[no-untyped-def]
     return activity.format == sel.format
 
 
-def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:  # noqa: C901, PLR0912, PLR0915
+def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
     """Whether some curriculum meets every limit of ``program`` (no profiles)."""
     m = cp_model.CpModel()
     shape = program.session
@@ -142,7 +142,7 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
             if p is not True:
                 m.AddImplication(used, p)
             item(a, used, f"f{a.id}")
-        for t, (track, seq, _, active, per_max, q_max) in enumerate(tracks):
+        for t, (_, seq, _, active, _, q_max) in enumerate(tracks):
             for q in range(q_max):
                 lit = m.NewBoolVar(f"z{t}_{q}_{s}")
                 if not active[s]:
@@ -290,7 +290,7 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
             m.Add(placed[(t, len(seq) - 1)] == 1)
 
     # prerequisites ----------------------------------------------------------------------------
-    for t, (track, seq, _, _, _, q_max) in enumerate(tracks):
+    for t, (_, seq, _, _, _, q_max) in enumerate(tracks):
         for q in range(q_max):
             mid, number, _ = seq[q % len(seq)]
             if number != 1:

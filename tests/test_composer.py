@@ -204,7 +204,7 @@ class TestExplains:
             with pytest.raises(InfeasibleError):
                 compose(core, catalog, budget=60)
             for reason in reasons:
-                compose(relax(core, [reason]), catalog, budget=60)
+                compose(relax(program, [*others, reason]), catalog, budget=60)
 
 
 class TestTargeted:

@@ -66,7 +66,6 @@ class TestMutations:
     @given(numbers())
     def test_move_onto_closure(self, number):
         """A session moved onto a closure date is reported by the calendar rule."""
-        week, session = session_at(composed(), number)
         closure = dt.date(2027, 1, 18)
         moved = replace_session(composed(), number, date=closure, day="mon")
         report = validate(moved)

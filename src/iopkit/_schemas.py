@@ -94,6 +94,19 @@ def _describe(error: ValidationError) -> Iterator[tuple[str, str]]:
         yield ptr, f"expected {error.validator_value!r} (got {error.instance!r})"
         return
     if validator in {"oneOf", "anyOf"} and error.context:
+        branches: dict[object, list[ValidationError]] = {}
+        for sub_error in error.context:
+            branches.setdefault(sub_error.schema_path[0], []).append(sub_error)
+        # the branch whose type fits the value explains best what is wrong inside it
+        fitting = [
+            errs
+            for errs in branches.values()
+            if not any(e.validator == "type" and not e.relative_path for e in errs)
+        ]
+        if len(fitting) == 1:
+            for sub_error in fitting[0]:
+                yield from _describe(sub_error)
+            return
         best = jsonschema.exceptions.best_match(error.context)
         if best is not None and best.validator not in {"type", "oneOf", "anyOf"}:
             yield from _describe(best)

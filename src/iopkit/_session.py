@@ -103,6 +103,10 @@ class Block:
         return self.kind is ActivityKind.BREAK
 
 
+def _blocks(value: Iterable[Block]) -> tuple[Block, ...]:
+    return tuple(value)
+
+
 def _check_blocks(_inst: object, _attr: object, blocks: tuple[Block, ...]) -> None:
     if not blocks:
         raise ValueError("a session needs at least one block")
@@ -132,7 +136,7 @@ class Session:
 
     number: int = attrs.field(validator=_positive)
     day: Weekday = attrs.field(converter=Weekday)
-    blocks: tuple[Block, ...] = attrs.field(converter=tuple, validator=_check_blocks)
+    blocks: tuple[Block, ...] = attrs.field(converter=_blocks, validator=_check_blocks)
     date: dt.date | None = None
 
     def __attrs_post_init__(self) -> None:

@@ -101,7 +101,8 @@ def _infeasible(
 ) -> InfeasibleError:
     from iopkit.curriculum._explain import explain
 
-    reasons, summary, minimal = explain(program, catalog, rules, quick, deadline, budget)  # type: ignore[arg-type]
+    del budget
+    reasons, summary, minimal = explain(program, catalog, rules, quick, deadline)  # type: ignore[arg-type]
     return InfeasibleError(reasons, summary, minimal=minimal)
 
 

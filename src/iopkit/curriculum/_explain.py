@@ -135,7 +135,7 @@ def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         lessons = any(
             sel.matches_kind(act.id, act.kind, act.modality, act.format)
             for spec in model.tracks
-            for act in (model.catalog.activity(l.activity) for l in spec.sequence)
+            for act in (model.catalog.activity(step.activity) for step in spec.sequence)
         )
         if lessons:
             continue
@@ -241,7 +241,6 @@ def explain(
     rules: Sequence[Rule],
     quick: Conflict | None,
     deadline: float | None,
-    budget: float | None,
 ) -> tuple[list[Any], str, bool]:
     """``(reasons, summary, proven minimal)``: a minimal set of conflicting limits.
 
@@ -271,9 +270,8 @@ def explain(
             continue
         if not feasible:
             keep = trial
-    if quick is None:
+    if quick is None or {r.id for r in keep} != set(quick.rules):
         found = quick_conflict(program, catalog, fixed + keep)
-        if found is not None:
-            summary = found.summary
+        summary = found.summary if found is not None and set(found.rules) <= {r.id for r in keep} else ""
     reasons = [Reason(rule=r.id, message=describe(r)) for r in keep]
     return reasons, summary, proven

@@ -377,7 +377,7 @@ def _partition(
                     and (items[order[p]].lo, items[order[p]].hi) == (item.lo, item.hi)
                 ]
                 if prev:
-                    choices = range(max(low_bound, max(prev)), high_bound + 1)
+                    choices = range(max(low_bound, *prev), high_bound + 1)
         for seg in choices:
             if loads[seg] + item.lo > capacity:
                 continue

@@ -216,8 +216,10 @@ def compile_model(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> 
         break_activity: Activity | None = catalog.activity(br.activity)
     else:
         break_after, break_minutes, break_activity = None, 0, None
-    fixed = {a.id for a in (*opening, *closing)} | set(shape.opening) | set(shape.closing)
-    allowed = set(shape.fill) if shape.fill is not None else None
+    # opening and closing activities are placed as such; when that rule is relaxed they
+    # become ordinary fillers (the fill rule always accepts them)
+    fixed = {a.id for a in (*opening, *closing)}
+    allowed = set(shape.fill) | set(shape.opening) | set(shape.closing) if shape.fill is not None else None
     pool = tuple(
         a
         for a in catalog.activities
@@ -226,7 +228,8 @@ def compile_model(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> 
     counted: list[Counted] = []
     session_reqs: list[RequirementRule] = []
     for rule in by_type.get(RequirementRule, []):
-        assert isinstance(rule, RequirementRule)
+        if not isinstance(rule, RequirementRule):  # pragma: no cover - grouped by type
+            continue
         req = rule.requirement
         if req.per is Per.SESSION:
             session_reqs.append(rule)
@@ -286,7 +289,7 @@ def compile_model(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> 
             )
         )
     core_lessons = (
-        tuple(sorted({(l.module, l.number) for t in tracks if t.track.core for l in t.sequence}))
+        tuple(sorted({(s.module, s.number) for t in tracks if t.track.core for s in t.sequence}))
         if stay is not None
         else ()
     )

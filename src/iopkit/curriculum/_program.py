@@ -11,9 +11,9 @@ from typing import Any
 
 import attrs
 
+from iopkit._types import Range, Weekday, check_slug, check_text
 from iopkit.curriculum._selector import Selector
 from iopkit.errors import Problem, ProgramError
-from iopkit._types import Range, Weekday, check_slug, check_text
 
 
 class Population(enum.StrEnum):
@@ -187,8 +187,8 @@ class Track:
 
     name: str = attrs.field(validator=check_text)
     modules: tuple[str, ...] = attrs.field(converter=_ids, validator=_check_ids)
-    per_session: Range = Range(max=1)
-    per_week: Range = Range()
+    per_session: Range = attrs.field(factory=lambda: Range(max=1))
+    per_week: Range = attrs.field(factory=Range)
     days: tuple[Weekday, ...] | None = attrs.field(
         default=None, converter=attrs.converters.optional(_days)
     )

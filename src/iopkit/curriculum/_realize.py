@@ -161,7 +161,7 @@ class Realizer:
                 )
                 start += minutes
         self.last_session = {b.activity for b in blocks}
-        return Session(number=number, day=pick.slot.day, date=pick.slot.date, blocks=tuple(blocks))
+        return Session(number=number, day=pick.slot.day, date=pick.slot.date, blocks=blocks)
 
     def _activity(self, item: Item, pick: Pick, in_session: set[str]) -> Activity:
         if item.activity is not None:

@@ -8,9 +8,9 @@ result, so "valid" has one definition.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
-
 from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar, Protocol
 
@@ -91,15 +91,17 @@ class Context:
 
 
 class Rule(Protocol):
-    """A limit a curriculum must meet.
+    """A limit a curriculum must meet: an id, a one-line description, one check."""
 
-    Attributes:
-        id: A stable id, such as ``"session.minutes"`` or ``"require[2]"``.
-        description: One line saying what the rule demands.
-    """
+    @property
+    def id(self) -> str:
+        """A stable id, such as ``"session.minutes"`` or ``"require[2]"``."""
+        ...
 
-    id: str
-    description: str
+    @property
+    def description(self) -> str:
+        """One line saying what the rule demands."""
+        ...
 
     def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
         """Every violation of this rule in the curriculum."""
@@ -194,31 +196,27 @@ class Breaks(_PerSession):
         run = 0
         blocks = session.blocks
         for index, block in enumerate(blocks, start=1):
-            loc = {"rule": self.id, "week": week, "session": session.number, "block": index}
+            loc = functools.partial(
+                Violation, rule=self.id, week=week, session=session.number, block=index
+            )
             if block.is_break:
                 if self.after is None:
-                    yield Violation(
-                        **loc, message="the program has no break rule, so sessions have no breaks"
-                    )
+                    yield loc(message="the program has no break rule, so sessions have no breaks")
                     continue
                 if block.minutes != self.minutes or block.activity != self.activity:
-                    yield Violation(
-                        **loc,
+                    yield loc(
                         message=f"breaks are {self.minutes} minutes of '{self.activity}' "
                         f"(this one is {block.minutes} minutes of '{block.activity}')",
                     )
                 if index in (1, len(blocks)):
-                    yield Violation(
-                        **loc, message="a session neither opens nor closes with a break"
-                    )
+                    yield loc(message="a session neither opens nor closes with a break")
                 elif blocks[index - 2].is_break:
-                    yield Violation(**loc, message="two breaks follow each other")
+                    yield loc(message="two breaks follow each other")
                 run = 0
                 continue
             run += block.minutes
             if self.after is not None and run > self.after:
-                yield Violation(
-                    **loc,
+                yield loc(
                     message=f"{run} service minutes in a row by the end of '{block.activity}', "
                     f"but a {self.minutes}-minute break is due at least every {self.after}",
                 )
@@ -266,25 +264,23 @@ class Fill(_PerSession):
 
     def check_session(self, session: Session, week: int, context: Context) -> Iterator[Violation]:
         for index, block in enumerate(session.blocks, start=1):
-            loc = {"rule": self.id, "week": week, "session": session.number, "block": index}
+            loc = functools.partial(
+                Violation, rule=self.id, week=week, session=session.number, block=index
+            )
             if block.is_break or block.module is not None or block.activity in self.fixed:
                 continue
             if block.activity not in context.catalog:
-                yield Violation(**loc, message=f"'{block.activity}' is not in the catalog")
+                yield loc(message=f"'{block.activity}' is not in the catalog")
             elif context.catalog.lesson_of(block.activity):
-                yield Violation(
-                    **loc, message=f"'{block.activity}' is a lesson but names no module and track"
-                )
+                yield loc(message=f"'{block.activity}' is a lesson but names no module and track")
             elif self.allowed is not None and block.activity not in self.allowed:
-                yield Violation(
-                    **loc,
+                yield loc(
                     message=f"'{block.activity}' is not among the activities sessions may be filled with",
                 )
             else:
                 act = context.catalog.activity(block.activity)
                 if block.minutes not in act.minutes:
-                    yield Violation(
-                        **loc,
+                    yield loc(
                         message=f"'{act.id}' lasts {act.minutes.describe('minutes')}, not {block.minutes}",
                     )
 
@@ -421,24 +417,26 @@ class Calendar:
             seen: list[Weekday] = []
             makeups = 0
             for session in week.sessions:
-                loc = {"rule": self.id, "week": week.number, "session": session.number}
+                loc = functools.partial(
+                    Violation, rule=self.id, week=week.number, session=session.number
+                )
                 expected = dates[session.day] if dates is not None else None
                 if session.date != expected:
                     shown = (
                         expected.isoformat() if expected else "no date (the program has no start)"
                     )
-                    yield Violation(**loc, message=f"the session's date should be {shown}")
+                    yield loc(message=f"the session's date should be {shown}")
                 if session.day in seen:
-                    yield Violation(**loc, message=f"a second session on {session.day.value}")
+                    yield loc(message=f"a second session on {session.day.value}")
                 elif seen and order.index(session.day) < order.index(seen[-1]):
-                    yield Violation(**loc, message="sessions of a week are not in day order")
+                    yield loc(message="sessions of a week are not in day order")
                 seen.append(session.day)
                 if session.date is not None and session.date in closures:
-                    yield Violation(**loc, message=f"{session.date.isoformat()} is a closure")
+                    yield loc(message=f"{session.date.isoformat()} is a closure")
                 if session.day in program.makeup_days:
                     makeups += 1
                 elif session.day not in program.days:
-                    yield Violation(**loc, message=f"{session.day.value} is not a session day")
+                    yield loc(message=f"{session.day.value} is not a session day")
             if makeups > len(closed):
                 yield Violation(
                     rule=self.id,
@@ -487,30 +485,29 @@ class TrackPlacement:
                 mine = [(i, b) for i, b in enumerate(session.blocks, 1) if b.track == track.name]
                 active = context.track_active(track, week.number, session.day)
                 any_active = any_active or active
-                loc = {"rule": self.id, "week": week.number, "session": session.number}
+                loc = functools.partial(
+                    Violation, rule=self.id, week=week.number, session=session.number
+                )
                 for index, block in mine:
                     if block.module not in track.modules:
-                        yield Violation(
-                            **loc,
+                        yield loc(
                             block=index,
                             message=f"module '{block.module}' is not in track '{track.name}'",
                         )
                 if mine and not active:
-                    yield Violation(
-                        **loc,
+                    yield loc(
                         block=mine[0][0],
                         message=f"track '{track.name}' has no lessons on this day or week",
                     )
                 if track.per_session.max is not None and len(mine) > track.per_session.max:
-                    yield Violation(
-                        **loc,
-                        message=f"{len(mine)} lessons of track '{track.name}', at most {track.per_session.max} per session",
+                    yield loc(
+                        message=f"{len(mine)} lessons of track '{track.name}', "
+                        f"at most {track.per_session.max} per session",
                     )
                 remaining = math.inf if cycles else length - delivered
                 floor = min(track.per_session.min, remaining)
                 if active and len(mine) < floor:
-                    yield Violation(
-                        **loc,
+                    yield loc(
                         message=f"{len(mine)} lessons of track '{track.name}', at least {floor} per session",
                     )
                 delivered += len(mine)
@@ -647,7 +644,7 @@ class RollingCoverage:
 
     def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
         core = [t for t in context.program.tracks if t.core]
-        needed = {(l.module, l.number) for t in core for l in context.sequence(t)}
+        needed = {(step.module, step.number) for t in core for step in context.sequence(t)}
         weeks = curriculum.weeks
         taught: list[set[tuple[str, int]]] = [
             {

@@ -71,7 +71,7 @@ class Search:
         self.service_ceiling = self._service_ceiling()
         self.count_ceiling = self._count_ceiling()
         self.sessions_after = self._sessions_after()
-        self.tie = {}  # stable random tie-breaks per choice identity
+        self.tie: dict[int, float] = {}  # stable random tie-breaks per choice identity
         self.capacity_after = self._capacity_after()
 
     # -- bounds ------------------------------------------------------------------------
@@ -102,7 +102,7 @@ class Search:
 
             total = sum(1 for a in (*model.pool, *model.opening, *model.closing) if can(a))
             for spec in model.tracks:
-                if any(can(model.catalog.activity(l.activity)) for l in spec.sequence):
+                if any(can(model.catalog.activity(s.activity)) for s in spec.sequence):
                     total += spec.per_session_max
             result.append(total)
         return tuple(result)
@@ -183,10 +183,7 @@ class Search:
         for spec, p in zip(model.tracks, ptr, strict=True):
             if spec.core and p < len(spec.sequence):
                 return False
-        for pos, index in enumerate(self.prog_idx):
-            if prog[pos] < model.counted[index].min:
-                return False
-        return True
+        return all(prog[pos] >= model.counted[index].min for pos, index in enumerate(self.prog_idx))
 
     def _tracks_can_finish(self, w: int, ptr: tuple[int, ...]) -> bool:
         for spec, p in zip(self.model.tracks, ptr, strict=True):
@@ -279,8 +276,7 @@ class Search:
             ideal = self._ideal(spec, w, p)
             values.sort(key=lambda k: (abs(k - ideal), -k if not spec.core else k))
             per_track.append(values)
-        combos = [tuple(enumerate(ks)) for ks in itertools.product(*per_track)]
-        return combos
+        return [tuple(enumerate(ks)) for ks in itertools.product(*per_track)]
 
     def _ideal(self, spec: TrackSpec, w: int, p: int) -> float:
         """How many lessons of the track this session would ideally hold."""
@@ -354,7 +350,7 @@ class Search:
     ) -> list[tuple[Choice, int, int, tuple[int, ...]]]:
         model = self.model
         left_in_week = len(option.slots) - i
-        target = self._target_service(w, ws, left_in_week)
+        target = self._target_service(ws, left_in_week)
         scored = []
         for choice in menu:
             for lo, hi, long in self._split_long(choice):
@@ -386,7 +382,7 @@ class Search:
         scored.sort(key=lambda x: (x[0], x[1], x[2]))
         return [(c, lo, hi, long) for _, _, lo, c, hi, long in scored]
 
-    def _target_service(self, w: int, ws: WeekState, left: int) -> float:
+    def _target_service(self, ws: WeekState, left: int) -> float:
         model = self.model
         mid = (model.wall_min + model.wall_max) / 2
         per_session = mid - (model.break_minutes if model.break_after else 0)
@@ -462,8 +458,11 @@ class Search:
         for pos, index in enumerate(self.week_idx):
             if ws.counts[pos] + left * self.count_ceiling[index] < model.counted[index].min:
                 return False
-        for pos, limit in enumerate(model.long):
-            if w + 1 <= self.n_weeks - limit.taper_weeks and ws.long[pos] + left < limit.min:
+        for pos, long_limit in enumerate(model.long):
+            if (
+                w + 1 <= self.n_weeks - long_limit.taper_weeks
+                and ws.long[pos] + left < long_limit.min
+            ):
                 return False
         return True
 

@@ -14,6 +14,14 @@ from iopkit.curriculum._program import Program
 from iopkit.curriculum._rules import Context, Rule, Violation, program_rules, run
 
 
+def _violations(value: Iterable[Violation]) -> tuple[Violation, ...]:
+    return tuple(value)
+
+
+def _ids(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Report:
     """The result of validating a curriculum.
@@ -23,8 +31,8 @@ class Report:
         rules: The ids of the rules that were checked.
     """
 
-    violations: tuple[Violation, ...] = attrs.field(converter=tuple)
-    rules: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    violations: tuple[Violation, ...] = attrs.field(converter=_violations)
+    rules: tuple[str, ...] = attrs.field(default=(), converter=_ids)
 
     @property
     def ok(self) -> bool:
