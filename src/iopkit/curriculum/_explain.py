@@ -272,6 +272,8 @@ def explain(
             keep = trial
     if quick is None or {r.id for r in keep} != set(quick.rules):
         found = quick_conflict(program, catalog, fixed + keep)
-        summary = found.summary if found is not None and set(found.rules) <= {r.id for r in keep} else ""
+        summary = (
+            found.summary if found is not None and set(found.rules) <= {r.id for r in keep} else ""
+        )
     reasons = [Reason(rule=r.id, message=describe(r)) for r in keep]
     return reasons, summary, proven

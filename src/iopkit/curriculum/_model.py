@@ -219,7 +219,11 @@ def compile_model(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> 
     # opening and closing activities are placed as such; when that rule is relaxed they
     # become ordinary fillers (the fill rule always accepts them)
     fixed = {a.id for a in (*opening, *closing)}
-    allowed = set(shape.fill) | set(shape.opening) | set(shape.closing) if shape.fill is not None else None
+    allowed = (
+        set(shape.fill) | set(shape.opening) | set(shape.closing)
+        if shape.fill is not None
+        else None
+    )
     pool = tuple(
         a
         for a in catalog.activities

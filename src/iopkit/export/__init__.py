@@ -1,0 +1,36 @@
+"""Exports: a curriculum as JSON, Markdown, HTML, iCalendar, CSV or FHIR.
+
+Each function takes a :class:`~iopkit.curriculum.Curriculum` and returns text (or bytes
+for iCalendar). :data:`FORMATS` maps the command line's format names to them.
+"""
+
+from collections.abc import Callable
+
+from iopkit.curriculum._curriculum import Curriculum
+from iopkit.curriculum._files import curriculum_json as to_json
+from iopkit.export._csv import to_csv
+from iopkit.export._fhir import to_fhir, to_fhir_json
+from iopkit.export._html import to_html
+from iopkit.export._ics import to_ics
+from iopkit.export._markdown import to_markdown
+
+#: Format name -> exporter; each returns ``str`` or ``bytes``.
+FORMATS: dict[str, Callable[[Curriculum], str | bytes]] = {
+    "json": to_json,
+    "md": to_markdown,
+    "html": to_html,
+    "ics": to_ics,
+    "csv": to_csv,
+    "fhir": to_fhir_json,
+}
+
+__all__ = [
+    "FORMATS",
+    "to_csv",
+    "to_fhir",
+    "to_fhir_json",
+    "to_html",
+    "to_ics",
+    "to_json",
+    "to_markdown",
+]
