@@ -289,3 +289,25 @@ class TestMutations:
                 assert any(p.pointer == "/" + "/".join(map(str, path)) for p in exc.problems)
         else:
             assert how != "unknown-key"
+
+
+class TestExtend:
+    def test_extend_refers_to_base(self):
+        """extend adds items that may refer to the base catalog's ids."""
+        base = iopkit.builtin_catalog()
+        module = SkillModule(
+            id="clinic-mod",
+            title="Ours",
+            modality="cbt",
+            lessons=(lesson("clinic-l1"),),
+            requires=("cbt-foundations",),
+        )
+        bigger = base.extend(modules=[module])
+        assert bigger.module("clinic-mod") == module
+        assert len(bigger.modules) == len(base.modules) + 1
+
+    def test_extend_checks(self):
+        """extend refuses a duplicate of a base id."""
+        base = iopkit.builtin_catalog()
+        with pytest.raises(CatalogError, match="defined twice"):
+            base.extend(activities=[Activity(id="check-in", title="x", kind="check-in", minutes=5)])

@@ -300,6 +300,25 @@ class Catalog:
             origins=_merge_origins(parts),
         )
 
+    def extend(
+        self,
+        *,
+        modalities: Iterable[TherapyModality] = (),
+        activities: Iterable[Activity] = (),
+        modules: Iterable[SkillModule] = (),
+    ) -> Catalog:
+        """A new catalog with more content, checked together with this one's.
+
+        Unlike :meth:`merge`, the new items may refer to ids of this catalog (a clinic's
+        module may use the built-in ``cbt`` modality).
+        """
+        return Catalog(
+            modalities=(*self.modalities, *modalities),
+            activities=(*self.activities, *activities),
+            modules=(*self.modules, *modules),
+            origins=self.origins,
+        )
+
     def __or__(self, other: Catalog) -> Catalog:
         return self.merge(other)
 

@@ -30,7 +30,9 @@ from iopkit.curriculum._search import Search
 from iopkit.errors import BudgetExceededError
 
 #: Seconds one check of the explanation may take before it is called undecided.
-CHECK_SECONDS = 2.0
+CHECK_SECONDS = 1.0
+#: Seconds spent looking for a quick witness before the exact search.
+WITNESS_SECONDS = 0.3
 
 
 @attrs.frozen
@@ -225,11 +227,25 @@ def _feasible(
     if quick_conflict(program, catalog, rules) is not None:
         return False
     model = compile_model(program, catalog, rules)
-    search = Search(model, MenuMaker(model, filler_classes(model)), 0, deadline, budget)
-    search.menus.tick = search.tick
+    classes = filler_classes(model)
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, 20_000))
     try:
+        # a quick look for a witness in a smaller space (few fillers, one lesson per track
+        # and session): finding one proves feasibility; not finding one proves nothing
+        quick_end = time.monotonic() + WITNESS_SECONDS
+        if deadline is not None:
+            quick_end = min(quick_end, deadline)
+        witness = Search(model, MenuMaker(model, classes, most_fillers=3), 0, quick_end, budget)
+        witness.menus.tick = witness.tick
+        witness.witness = True
+        try:
+            if witness.run():
+                return True
+        except BudgetExceededError:
+            pass
+        search = Search(model, MenuMaker(model, classes), 0, deadline, budget)
+        search.menus.tick = search.tick
         return search.run()
     finally:
         sys.setrecursionlimit(old)

@@ -119,13 +119,18 @@ class MenuMaker:
         model: Model,
         classes: tuple[FillerClass, ...],
         tick: Callable[[], None] = lambda: None,
+        most_fillers: int | None = None,
     ) -> None:
+        """``most_fillers`` restricts sessions to that many filler blocks: a smaller space
+        where a quick search can find a witness (never used to conclude infeasibility)."""
         self.tick = tick
+        self.most_fillers = most_fillers
         self.model = model
         self.classes = classes
         self.selectors = model.all_selectors
         self.n_counted = len(model.counted)
         self.cache: dict[tuple[object, ...], tuple[Choice, ...]] = {}
+        self.packings: dict[tuple[object, ...], tuple[tuple[int, ...], int] | None] = {}
         self.fixed_open = tuple(self._fixed(a, 1, -1) for a in model.opening)
         self.fixed_close = tuple(self._fixed(a, 2, -1) for a in model.closing)
         self.combos = self._class_combos()
@@ -232,6 +237,8 @@ class MenuMaker:
         ]
         width = len(self.selectors)
 
+        most = self.most_fillers
+
         def rec(
             index: int, chosen: tuple[Item, ...], low: int, counts: list[int]
         ) -> Iterator[tuple[Item, ...]]:
@@ -240,6 +247,8 @@ class MenuMaker:
                 yield chosen
                 return
             for extra_low, extra_counts, items in combos[index]:
+                if most is not None and len(chosen) + len(items) > most:
+                    continue
                 new_low = low + extra_low
                 if new_low > self._service_cap(new_low):
                     break  # combos are sorted by their low: the rest are longer still
@@ -272,12 +281,44 @@ class MenuMaker:
                 if low > window_hi:
                     break
                 continue
-            found = _partition(
-                items, breaks + 1, model.break_after, precedence, window_lo, window_hi, self.tick
-            )
+            found = self._packed(items, breaks + 1, precedence, window_lo, window_hi)
             if found is not None:
                 segments, top = found
                 yield breaks, Plan(segments, window_lo, min(top, window_hi))
+
+    def _packed(
+        self,
+        items: tuple[Item, ...],
+        count: int,
+        precedence: frozenset[tuple[int, int]],
+        need: int,
+        want: int,
+    ) -> tuple[tuple[tuple[Item, ...], ...], int] | None:
+        """:func:`_partition`, cached: items alike in length, pin and order pack alike."""
+        order = sorted(
+            range(len(items)),
+            key=lambda i: (items[i].lo, items[i].hi, items[i].pin, items[i].order),
+        )
+        shape = tuple((items[i].lo, items[i].hi, items[i].pin, items[i].order) for i in order)
+        key = (shape, count, precedence, need, want)
+        if key not in self.packings:
+            canonical = tuple(items[i] for i in order)
+            found = _partition(
+                canonical, count, self.model.break_after or 0, precedence, need, want, self.tick
+            )
+            if found is None:
+                self.packings[key] = None
+            else:
+                where = {id(item): s for s, seg in enumerate(found[0]) for item in seg}
+                self.packings[key] = (tuple(where[id(item)] for item in canonical), found[1])
+        cached = self.packings[key]
+        if cached is None:
+            return None
+        placement, top = cached
+        segments: list[list[Item]] = [[] for _ in range(count)]
+        for position, index in enumerate(order):
+            segments[placement[position]].append(items[index])
+        return tuple(tuple(seg) for seg in segments), top
 
 
 def _merge(plans: list[Plan]) -> list[tuple[int, int, tuple[Plan, ...]]]:

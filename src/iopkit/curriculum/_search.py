@@ -8,6 +8,7 @@ import math
 import random
 import time
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import attrs
 
@@ -16,6 +17,9 @@ from iopkit.curriculum._menu import Choice, MenuMaker
 from iopkit.curriculum._model import Model, Slot, TrackSpec, WeekOption
 from iopkit.curriculum._program import Per
 from iopkit.errors import BudgetExceededError
+
+#: How many of the most preferred lesson choices compete together on one score.
+HEAD_COMBOS = 4
 
 
 @attrs.frozen
@@ -60,6 +64,8 @@ class Search:
         self.deadline = deadline
         self.budget = budget
         self.nodes = 0
+        #: a witness search looks in a smaller space (one lesson per track and session)
+        self.witness = False
         self.failed: set[tuple[object, ...]] = set()
         self.picks: list[Pick] = []
         self.options: list[WeekOption] = []
@@ -211,33 +217,73 @@ class Search:
             return False
         slot = option.slots[i]
         left = len(option.slots) - i - 1
-        for combo in self._lesson_options(w, option, i, week_ptr, ptr, ws):
-            built = self._lessons(combo, ptr)
-            if built is None:
+        new_active = tuple(
+            a or spec.active(w + 1, slot.day)
+            for a, spec in zip(ws.active, self.model.tracks, strict=True)
+        )
+        # every (lessons, menu choice) pair competes on one score: the lesson pace is one
+        # preference among the others (a session may give up a lesson to host a service
+        # that is falling behind)
+        for _, _, _, lo, choice, hi, long, (combo, lessons, activities) in self._candidates(
+            w, option, i, week_ptr, ptr, ws, prog
+        ):
+            next_ws, next_prog = self._apply(choice, lo, hi, long, ws, prog)
+            if next_ws is None or next_prog is None:
                 continue
-            lessons, activities, precedence = built
-            menu = self.menus.menu(activities, precedence)
-            new_ptr = tuple(p + k for p, (_, k) in zip(ptr, combo, strict=True))
-            new_lessons = tuple(n + k for n, (_, k) in zip(ws.lessons, combo, strict=True))
-            new_active = tuple(
-                a or spec.active(w + 1, slot.day)
-                for a, spec in zip(ws.active, self.model.tracks, strict=True)
+            next_ws = WeekState(
+                lo=next_ws.lo,
+                hi=next_ws.hi,
+                breaks=next_ws.breaks,
+                counts=next_ws.counts,
+                long=next_ws.long,
+                lessons=tuple(n + k for n, (_, k) in zip(ws.lessons, combo, strict=True)),
+                active=new_active,
             )
-            for choice, lo, hi, long in self._ordered(menu, w, i, option, ws, prog):
-                next_ws, next_prog = self._apply(choice, lo, hi, long, ws, prog)
-                if next_ws is None or next_prog is None:
-                    continue
-                next_ws = attrs.evolve(next_ws, lessons=new_lessons, active=new_active)
-                if not self._week_possible(w, next_ws, left):
-                    continue
-                self.picks.append(Pick(slot, lessons, activities, choice, lo, hi))
-                if self._session(
-                    w, option_index, option, i + 1, week_ptr, new_ptr, next_prog, ages, next_ws
-                ):
-                    return True
-                self.picks.pop()
+            if not self._week_possible(w, next_ws, left, next_prog):
+                continue
+            new_ptr = tuple(p + k for p, (_, k) in zip(ptr, combo, strict=True))
+            self.picks.append(Pick(slot, lessons, activities, choice, lo, hi))
+            if self._session(
+                w, option_index, option, i + 1, week_ptr, new_ptr, next_prog, ages, next_ws
+            ):
+                return True
+            self.picks.pop()
         self.failed.add(key)
         return False
+
+    def _candidates(
+        self,
+        w: int,
+        option: WeekOption,
+        i: int,
+        week_ptr: tuple[int, ...],
+        ptr: tuple[int, ...],
+        ws: WeekState,
+        prog: tuple[int, ...],
+    ) -> Iterator[tuple[Any, ...]]:
+        """(lessons, menu choice) pairs, best first. The few most preferred lesson choices
+        compete on one score; the rest follow in order (all are tried)."""
+        combos = self._lesson_options(w, option, i, week_ptr, ptr, ws)
+
+        def scored(rank: int, combo: tuple[tuple[int, int], ...]) -> list[tuple[Any, ...]]:
+            built = self._lessons(combo, ptr)
+            if built is None:
+                return []
+            lessons, activities, precedence = built
+            menu = self.menus.menu(activities, precedence)
+            frame = (combo, lessons, activities)
+            return [
+                (score + 1.5 * rank, tie, rank, lo, choice, hi, long, frame)
+                for score, tie, lo, choice, hi, long in self._ordered(menu, w, i, option, ws, prog)
+            ]
+
+        def key(c: tuple[Any, ...]) -> tuple[Any, ...]:
+            return (c[0], c[1], c[2], c[3])
+
+        head = [c for rank, combo in enumerate(combos[:HEAD_COMBOS]) for c in scored(rank, combo)]
+        yield from sorted(head, key=key)
+        for rank, combo in enumerate(combos[HEAD_COMBOS:], start=HEAD_COMBOS):
+            yield from sorted(scored(rank, combo), key=key)
 
     # -- lessons -----------------------------------------------------------------------------
 
@@ -266,7 +312,7 @@ class Search:
                     floor - done - later * spec.per_session_max,
                 )
             )
-            high = spec.per_session_max
+            high = spec.per_session_max if not self.witness else min(spec.per_session_max, 1)
             if spec.per_week_max is not None:
                 high = min(high, spec.per_week_max - done)
             high = int(min(high, remaining))
@@ -347,11 +393,12 @@ class Search:
         option: WeekOption,
         ws: WeekState,
         prog: tuple[int, ...],
-    ) -> list[tuple[Choice, int, int, tuple[int, ...]]]:
+    ) -> list[tuple[float, float, int, Choice, int, tuple[int, ...]]]:
+        """Menu choices scored (lower is better) with their tie-breaks."""
         model = self.model
         left_in_week = len(option.slots) - i
         target = self._target_service(ws, left_in_week)
-        scored = []
+        scored: list[tuple[float, float, int, Choice, int, tuple[int, ...]]] = []
         for choice in menu:
             for lo, hi, long in self._split_long(choice):
                 score = 0.0
@@ -365,9 +412,11 @@ class Search:
                     got = choice.counts[index]
                     score += 3 * max(0.0, want - got) + 0.5 * max(0.0, got - want)
                 sessions_left = self.sessions_after[w] - i
+                total = self.sessions_after[0]
                 for pos, index in enumerate(self.prog_idx):
-                    need = model.counted[index].min - prog[pos]
-                    want = max(0.0, need / max(1, sessions_left))
+                    # spread over the program: the k-th occurrence near (k - 1/2) / min of the way
+                    pace = model.counted[index].min * (total - sessions_left + 1) / max(1, total)
+                    want = max(0.0, math.floor(pace + 0.5) - prog[pos])
                     got = choice.counts[index]
                     score += 3 * max(0.0, want - got) + 0.5 * max(0.0, got - want)
                 for pos, limit in enumerate(model.long):
@@ -379,8 +428,7 @@ class Search:
                 if tie is None:
                     tie = self.tie[id(choice)] = self.rng.random()
                 scored.append((score, tie, lo, choice, hi, long))
-        scored.sort(key=lambda x: (x[0], x[1], x[2]))
-        return [(c, lo, hi, long) for _, _, lo, c, hi, long in scored]
+        return scored
 
     def _target_service(self, ws: WeekState, left: int) -> float:
         model = self.model
@@ -441,8 +489,12 @@ class Search:
         )
         return state, tuple(new_prog)
 
-    def _week_possible(self, w: int, ws: WeekState, left: int) -> bool:
+    def _week_possible(self, w: int, ws: WeekState, left: int, prog: tuple[int, ...]) -> bool:
         model = self.model
+        later = left + self.sessions_after[w + 1]
+        for pos, index in enumerate(self.prog_idx):
+            if prog[pos] + later * self.count_ceiling[index] < model.counted[index].min:
+                return False
         tapering = {
             limit.rule_id: w + 1 > self.n_weeks - limit.taper_weeks for limit in model.weekly
         }
