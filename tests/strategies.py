@@ -370,3 +370,35 @@ def small_programs(draw: st.DrawFn, *, rolling: bool = True):  # type: ignore[no
         rolling_admission=roll,
     )
     return program, catalog
+
+
+# -- fuzzing ---------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@st.composite
+def near_documents(draw: st.DrawFn, kind: str) -> object:
+    """A JSON value that often looks like an iopkit document of ``kind`` (right marker,
+    plausible keys) but with arbitrary values."""
+    keys = {
+        "catalog": ["modalities", "activities", "modules"],
+        "program": ["name", "weeks", "days", "session", "require", "tracks", "start", "closures"],
+        "curriculum": ["program", "weeks"],
+    }[kind]
+    if draw(st.booleans()):
+        return draw(json_values)
+    doc = {"iopkit": f"{kind}/1"}
+    for key in draw(st.lists(st.sampled_from(keys), unique=True)):
+        doc[key] = draw(json_values)
+    return doc

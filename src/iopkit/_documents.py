@@ -320,8 +320,72 @@ class _Builder:
         return None
 
 
+def _flow_too_deep(text: str) -> bool:
+    """Whether ``[``/``{`` nesting (outside quotes and comments) exceeds :data:`MAX_DEPTH`.
+
+    PyYAML's scanner slows down badly on very deep flow collections, so they are refused
+    before parsing.
+    """
+    depth = 0
+    quote = ""
+    previous = "\n"
+    index = 0
+    length = len(text)
+    while index < length:
+        char = text[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and previous in " \t\n":
+            newline = text.find("\n", index)
+            index = length if newline < 0 else newline
+            previous = "\n"
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        previous = char
+        index += 1
+    return False
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values the node holds with aliases expanded (each node counted once)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            total += _expanded_size(key, sizes) + _expanded_size(value, sizes)
+            if total > MAX_VALUES:
+                break
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            total += _expanded_size(item, sizes)
+            if total > MAX_VALUES:
+                break
+    sizes[id(node)] = total
+    return total
+
+
 def _parse_yaml(text: str, name: str) -> Document:
-    loader = yaml.SafeLoader(text)
+    if _flow_too_deep(text):
+        raise FileFormatError(
+            [Problem(message=f"values are nested more than {MAX_DEPTH} levels deep", file=name)]
+        )
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters up front
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise FileFormatError([Problem(message=f"not valid YAML: {reason}", file=name)]) from None
     old_limit = sys.getrecursionlimit()
     try:
         try:
@@ -344,6 +408,16 @@ def _parse_yaml(text: str, name: str) -> Document:
             sys.setrecursionlimit(old_limit)
         if node is None:
             raise FileFormatError([Problem(message="the file is empty", file=name)])
+        if _expanded_size(node, {}) > MAX_VALUES:
+            raise FileFormatError(
+                [
+                    Problem(
+                        message=f"the document holds more than {MAX_VALUES:,} values once YAML "
+                        "aliases are expanded; aliases that multiply content are refused",
+                        file=name,
+                    )
+                ]
+            )
         builder = _Builder(loader, name)
         data = builder.build(node, ())
         if builder.problems:
