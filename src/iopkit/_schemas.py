@@ -46,6 +46,15 @@ def _registry() -> referencing.Registry[Any]:
     return registry.with_resources((r.id() or "", r) for r in resources_).crawl()
 
 
+def schema_registry() -> referencing.Registry[Any]:
+    """A :mod:`referencing` registry holding iopkit's schemas, for validating documents
+    with :mod:`jsonschema` (``Draft202012Validator(schema, registry=...)``).
+
+    It resolves only iopkit's own ``urn:iopkit:schema:...`` ids and never fetches anything.
+    """
+    return _registry()
+
+
 def registry_for(extra: dict[str, Any] | None = None) -> referencing.Registry[Any]:
     """The schema registry; ``extra`` adds one more schema (used by tests)."""
     reg = _registry()

@@ -150,5 +150,5 @@ class Session:
 
     @property
     def service_minutes(self) -> int:
-        """Minutes of service: the length without breaks."""
+        """The length in minutes without breaks (the minutes of service)."""
         return sum(b.minutes for b in self.blocks if not b.is_break)

@@ -66,3 +66,10 @@ __all__ = [
     "program_catalog",
     "validate",
 ]
+
+# Public names are documented (and pickled) under the package that exports them.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) or callable(_obj):
+        _obj.__module__ = __name__
+del _name, _obj

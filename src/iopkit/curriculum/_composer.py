@@ -122,7 +122,7 @@ def compose(
         seed: Different seeds may give different valid curricula; the same seed always
             gives the same one.
         profiles: Compliance profiles to meet besides the program's own.
-        budget: Seconds the composer may take; past it, :class:`BudgetExceededError`.
+        budget: Seconds the composer may take; past it, :class:`~iopkit.errors.BudgetExceededError`.
 
     Returns:
         A curriculum that :func:`validate` passes with no violation.

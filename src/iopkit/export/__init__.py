@@ -34,3 +34,10 @@ __all__ = [
     "to_json",
     "to_markdown",
 ]
+
+# Public names are documented under the package that exports them.
+for _name in __all__:
+    _obj = globals()[_name]
+    if callable(_obj) and not isinstance(_obj, dict):
+        _obj.__module__ = __name__
+del _name, _obj
