@@ -14,6 +14,7 @@ from iopkit._catalog import Catalog
 from iopkit._io import builtin_catalog, dump_catalog, load_catalog
 from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
+from iopkit._public import publish
 from iopkit._schemas import schema, schema_registry
 from iopkit._session import Block, Session
 from iopkit._types import ActivityKind, Format, Range, Weekday
@@ -39,9 +40,5 @@ __all__ = [
     "schema_registry",
 ]
 
-# Public names are documented (and pickled) under the package that exports them.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) or callable(_obj):
-        _obj.__module__ = __name__
-del _name, _obj
+
+publish(__name__, globals(), __all__)

@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -89,16 +90,22 @@ def load_catalog(path: str | os.PathLike[str], *, base: Catalog | None = None) -
     return catalog_from_document(read_checked(path, "catalog"), base)
 
 
+def shipped_documents(folder: str, name: SchemaName) -> Iterator[Document]:
+    """The YAML documents in a folder of the package's data, checked, in name order."""
+    root = resources.files("iopkit").joinpath("data", folder)
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            document = parse_document(entry.read_bytes(), f"<builtin>/{folder}/{entry.name}")
+            check(document, name)
+            yield document
+
+
 @functools.cache
 def builtin_catalog() -> Catalog:
     """The catalog shipped with iopkit: common IOP activities and skill modules."""
     catalog = Catalog()
-    folder = resources.files("iopkit").joinpath("data", "catalog")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            document = parse_document(entry.read_bytes(), f"<builtin>/{entry.name}")
-            check(document, "catalog")
-            catalog = catalog_from_document(document, catalog)
+    for document in shipped_documents("catalog", "catalog"):
+        catalog = catalog_from_document(document, catalog)
     return catalog
 
 

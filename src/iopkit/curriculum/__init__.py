@@ -7,6 +7,7 @@ that meets them or raises :class:`InfeasibleError` saying why none exists;
 iopkit supports planning; it is not clinical or billing advice.
 """
 
+from iopkit._public import publish
 from iopkit.curriculum._composer import InfeasibleError, Reason, compose
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._files import (
@@ -67,9 +68,5 @@ __all__ = [
     "validate",
 ]
 
-# Public names are documented (and pickled) under the package that exports them.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) or callable(_obj):
-        _obj.__module__ = __name__
-del _name, _obj
+
+publish(__name__, globals(), __all__)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,7 @@ import attrs
 from cattrs.gen import make_dict_structure_fn
 
 from iopkit._converter import converter, structure
-from iopkit._documents import parse_document
-from iopkit._io import locate, read_checked
-from iopkit._schemas import check
+from iopkit._io import locate, read_checked, shipped_documents
 from iopkit._types import Range
 from iopkit.curriculum._program import Count, Population, Requirement
 from iopkit.curriculum._rules import LongSessions, RequirementRule, Rule, WeeklyMinutesRule
@@ -133,13 +130,9 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
 @functools.cache
 def _builtin() -> dict[str, Profile]:
     found: dict[str, Profile] = {}
-    folder = resources.files("iopkit").joinpath("data", "profiles")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            document = parse_document(entry.read_bytes(), f"<builtin>/{entry.name}")
-            check(document, "profile")
-            profile = structure(document, Profile)
-            found[profile.id] = profile
+    for document in shipped_documents("profiles", "profile"):
+        profile = structure(document, Profile)
+        found[profile.id] = profile
     return found
 
 

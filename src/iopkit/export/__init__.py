@@ -6,6 +6,7 @@ for iCalendar). :data:`FORMATS` maps the command line's format names to them.
 
 from collections.abc import Callable
 
+from iopkit._public import publish
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._files import curriculum_json as to_json
 from iopkit.export._csv import to_csv
@@ -35,9 +36,5 @@ __all__ = [
     "to_markdown",
 ]
 
-# Public names are documented under the package that exports them.
-for _name in __all__:
-    _obj = globals()[_name]
-    if callable(_obj) and not isinstance(_obj, dict):
-        _obj.__module__ = __name__
-del _name, _obj
+
+publish(__name__, globals(), __all__)

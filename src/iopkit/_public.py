@@ -1,0 +1,17 @@
+"""Marking public names as belonging to the package that exports them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+
+def publish(package: str, namespace: Mapping[str, object], names: Iterable[str]) -> None:
+    """Set ``__module__`` of the exported classes and functions to ``package``, so docs,
+    reprs and pickles name them by their public home."""
+    for name in names:
+        obj = namespace[name]
+        if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__module__")):
+            try:
+                obj.__module__ = package
+            except (AttributeError, TypeError):  # pragma: no cover - builtins
+                continue
