@@ -90,7 +90,13 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
             first <= slots[s][0] <= last and (track.days is None or slots[s][1] in track.days)
             for s in range(S)
         ]
-        per_max = track.per_session.max if track.per_session.max is not None else 4
+        # without a per-session maximum, a session holds as many lessons as fit in it
+        shortest = min(les.minutes.min for _, _, les in seq)
+        per_max = (
+            track.per_session.max
+            if track.per_session.max is not None
+            else max(1, wall_hi // shortest)
+        )
         room = sum(active) * per_max
         q_max = room if cycles else min(room, len(seq))
         tracks.append((track, seq, cycles, active, per_max, q_max))

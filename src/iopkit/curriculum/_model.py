@@ -34,8 +34,12 @@ from iopkit.curriculum._rules import (
 )
 from iopkit.curriculum._selector import Selector
 
-#: Cap on lessons of one track in one session when no rule limits it.
-UNLIMITED_LESSONS = 4
+
+def _fit(sequence: tuple[Lesson, ...], catalog: Catalog, wall_max: int) -> int:
+    """The most lessons of a sequence one session can hold: a bound, not a limit, used
+    when no rule caps lessons per session (every lesson takes its shortest length)."""
+    shortest = min(catalog.activity(step.activity).minutes.min for step in sequence)
+    return max(1, wall_max // max(1, shortest))
 
 
 @attrs.frozen
@@ -279,7 +283,7 @@ def compile_model(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> 
                 per_session_max=(
                     track.per_session.max
                     if on and track.per_session.max is not None
-                    else UNLIMITED_LESSONS
+                    else _fit(sequence, catalog, wall_max)
                 ),
                 per_week_min=track.per_week.min if on else 0,
                 per_week_max=track.per_week.max if on else None,
