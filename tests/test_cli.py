@@ -161,3 +161,24 @@ class TestOthers:
         assert iopkit.__version__ in run("--version").stdout
         for command in ["compose", "validate", "export", "schema", "catalog", "profiles"]:
             assert run(command, "--help").exit_code == 0
+
+
+class TestRelativePaths:
+    def test_program_catalog_paths_follow_the_files(self, run, tmp_path, monkeypatch):
+        """A program's relative catalog paths resolve from its folder, and a curriculum's
+        from the curriculum's folder, whatever the working directory."""
+        folder = tmp_path / "clinic"
+        folder.mkdir()
+        (folder / "clinic-catalog.yaml").write_text(
+            (EXAMPLE.parent / "clinic-catalog.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        text = EXAMPLE.read_text(encoding="utf-8").replace(
+            "catalogs: [builtin]", "catalogs: [builtin, clinic-catalog.yaml]"
+        )
+        (folder / "program.yaml").write_text(text, encoding="utf-8")
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        monkeypatch.chdir(elsewhere)
+        assert run("compose", folder / "program.yaml", "-o", folder / "c.json").exit_code == 0
+        result = run("validate", folder / "c.json")
+        assert result.exit_code == 0, result.output

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import attrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from iopkit._catalog import Catalog
@@ -167,8 +168,6 @@ def load_program(path: str | os.PathLike[str]) -> Program:
     """
     document = read_checked(path, "program")
     program: Program = _structured(document, Program)
-    import attrs
-
     return attrs.evolve(program, base_dir=Path(path).resolve().parent)
 
 
@@ -180,13 +179,16 @@ def dump_program(program: Program, path: str | os.PathLike[str]) -> None:
 def load_curriculum(path: str | os.PathLike[str]) -> Curriculum:
     """Load a curriculum JSON file (``iopkit: curriculum/1``).
 
+    Relative catalog and profile paths in its program are read from the file's folder.
+
     Raises:
         FileFormatError: the file is unreadable, malformed or breaks the schema, or its
             sessions are inconsistent (gaps, overlaps, wrong totals).
     """
     document = read_checked(path, "curriculum")
     curriculum: Curriculum = _structured(document, Curriculum)
-    return curriculum
+    program = attrs.evolve(curriculum.program, base_dir=Path(path).resolve().parent)
+    return attrs.evolve(curriculum, program=program)
 
 
 def curriculum_json(curriculum: Curriculum) -> str:
