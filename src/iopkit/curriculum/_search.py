@@ -78,6 +78,7 @@ class Search:
         self.count_ceiling = self._count_ceiling()
         self.sessions_after = self._sessions_after()
         self.tie: dict[int, float] = {}  # stable random tie-breaks per choice identity
+        self.splits: dict[int, list[tuple[int, int, tuple[int, ...]]]] = {}
         self.capacity_after = self._capacity_after()
 
     # -- bounds ------------------------------------------------------------------------
@@ -440,7 +441,13 @@ class Search:
                 need = max(need, (limit.min - ws.lo) / max(1, left))
         return max(per_session, need)
 
-    def _split_long(self, choice: Choice) -> Iterator[tuple[int, int, tuple[int, ...]]]:
+    def _split_long(self, choice: Choice) -> list[tuple[int, int, tuple[int, ...]]]:
+        found = self.splits.get(id(choice))
+        if found is None:
+            found = self.splits[id(choice)] = list(self._split(choice))
+        return found
+
+    def _split(self, choice: Choice) -> Iterator[tuple[int, int, tuple[int, ...]]]:
         cuts = sorted({limit.minutes for limit in self.model.long})
         pieces = [(choice.lo, choice.hi)]
         for cut in cuts:
