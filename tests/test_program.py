@@ -181,3 +181,54 @@ class TestProgramErrors:
         path.write_text(EXAMPLE.read_text().replace("opening: [check-in]", "opening: [checkin]"))
         with pytest.raises(ProgramError, match="did you mean 'check-in'"):
             compose(load_program(path))
+
+
+class TestProgramClasses:
+    def test_selector_needs_exactly_one(self):
+        """A selector names exactly one of activity, kind, modality or format."""
+        from iopkit.curriculum import Selector
+
+        with pytest.raises(ValueError, match="exactly one"):
+            Selector()
+        with pytest.raises(ValueError, match="got activity, kind"):
+            Selector(activity="a", kind="check-in")
+        assert Selector(kind=["mindfulness", "expressive-therapy"]).kind is not None
+
+    def test_requirement_bounds(self):
+        """A requirement's minimum cannot exceed its maximum."""
+        from iopkit.curriculum import Requirement, Selector
+
+        with pytest.raises(ValueError, match="above its maximum"):
+            Requirement(per="week", selector=Selector(kind="check-in"), min=3, max=2)
+
+    def test_weekly_bounds(self):
+        """Weekly minimum above maximum is refused."""
+        from iopkit.curriculum import WeeklyMinutes
+
+        with pytest.raises(ValueError, match="above the weekly maximum"):
+            WeeklyMinutes(min=600, max=500)
+
+    def test_track_limits(self):
+        """A track with no modules, or a zero maximum, is refused."""
+        with pytest.raises(ValueError, match="no modules"):
+            Track(name="T", modules=[])
+        with pytest.raises(ValueError, match="allows no lessons"):
+            Track(name="T", modules=["m"], per_week=Range(max=0))
+
+    def test_session_shape(self):
+        """Sessions need a finite maximum no longer than a day."""
+        with pytest.raises(ValueError, match="longest length"):
+            SessionShape(minutes=Range(min=60))
+        with pytest.raises(ValueError, match="over a day"):
+            SessionShape(minutes=Range(min=60, max=2000))
+
+    def test_start_time(self):
+        """start_time is a clock time."""
+        with pytest.raises(ValueError, match="start_time"):
+            Program(
+                name="P",
+                weeks=1,
+                days=["mon"],
+                session=SessionShape(minutes=Range(min=1, max=60)),
+                start_time="9am",
+            )
