@@ -94,7 +94,7 @@ class Catalog:
                     continue
                 all_activities[lesson.id] = lesson
                 lessons[lesson.id] = (module.id, number)
-        self._check_references(modalities, all_activities, modules, lessons, problems)
+        self._check_references(modalities, modules, lessons, problems)
         if not problems:
             problems += self._cycles(modules)
         if problems:
@@ -149,7 +149,6 @@ class Catalog:
     def _check_references(
         self,
         modalities: dict[str, TherapyModality],
-        activities: dict[str, Activity],
         modules: dict[str, SkillModule],
         lessons: dict[str, tuple[str, int]],
         problems: list[Problem],
@@ -202,7 +201,6 @@ class Catalog:
                             f"/requires/{index}",
                         )
                     )
-        del activities
 
     def _cycles(self, modules: dict[str, SkillModule]) -> list[Problem]:
         state: dict[str, int] = {}

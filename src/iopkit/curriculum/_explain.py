@@ -53,14 +53,9 @@ def _max_service(wall: int, after: int | None, pause: int) -> int:
     return best
 
 
-def _by_id(rules: Sequence[Rule]) -> dict[str, Rule]:
-    return {r.id: r for r in rules}
-
-
 def quick_conflict(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> Conflict | None:
     """A conflict found by arithmetic alone, or ``None``."""
     model = compile_model(program, catalog, rules)
-    ids = _by_id(rules)
     length = next((r for r in rules if isinstance(r, SessionLength)), None)
     oc = next((r for r in rules if isinstance(r, OpeningClosing)), None)
     fixed = sum(a.minutes.min for a in (*model.opening, *model.closing))
@@ -76,11 +71,7 @@ def quick_conflict(program: Program, catalog: Catalog, rules: Sequence[Rule]) ->
     found = _count_conflict(model, rules)
     if found is not None:
         return found
-    found = _track_conflict(model, rules)
-    if found is not None:
-        return found
-    del ids
-    return None
+    return _track_conflict(model, rules)
 
 
 def _weekly_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:

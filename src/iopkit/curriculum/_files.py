@@ -228,17 +228,16 @@ def check_references(program: Program, catalog: Catalog, file: str | None = None
     """
     problems: list[Problem] = []
 
-    def need(kind: str, item_id: str, ptr: str, finder: Any) -> None:
+    def need(item_id: str, ptr: str, finder: Any) -> None:
         try:
             finder(item_id)
         except KeyError as exc:
             problems.append(Problem(message=str(exc.args[0]), file=file, pointer=ptr))
-            del kind
 
     shape = program.session
     for key in ("opening", "closing"):
         for i, item in enumerate(getattr(shape, key)):
-            need("activity", item, f"/session/{key}/{i}", catalog.activity)
+            need(item, f"/session/{key}/{i}", catalog.activity)
             if item in catalog and catalog.lesson_of(item):
                 problems.append(
                     Problem(
@@ -248,9 +247,9 @@ def check_references(program: Program, catalog: Catalog, file: str | None = None
                     )
                 )
     for i, item in enumerate(shape.fill or ()):
-        need("activity", item, f"/session/fill/{i}", catalog.activity)
+        need(item, f"/session/fill/{i}", catalog.activity)
     if shape.breaks is not None:
-        need("activity", shape.breaks.activity, "/session/breaks/activity", catalog.activity)
+        need(shape.breaks.activity, "/session/breaks/activity", catalog.activity)
         if shape.breaks.activity in catalog:
             act = catalog.activity(shape.breaks.activity)
             if not act.is_break:
@@ -264,11 +263,11 @@ def check_references(program: Program, catalog: Catalog, file: str | None = None
     for i, req in enumerate(program.require):
         sel = req.selector
         if sel.activity is not None:
-            need("activity", sel.activity, f"/require/{i}/activity", catalog.activity)
+            need(sel.activity, f"/require/{i}/activity", catalog.activity)
         if sel.modality is not None:
-            need("modality", sel.modality, f"/require/{i}/modality", catalog.modality)
+            need(sel.modality, f"/require/{i}/modality", catalog.modality)
     for i, track in enumerate(program.tracks):
         for j, module in enumerate(track.modules):
-            need("module", module, f"/tracks/{i}/modules/{j}", catalog.module)
+            need(module, f"/tracks/{i}/modules/{j}", catalog.module)
     if problems:
         raise ProgramError(problems)

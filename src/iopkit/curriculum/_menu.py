@@ -158,7 +158,6 @@ class MenuMaker:
     def _compute(
         self, lessons: Sequence[Activity], precedence: frozenset[tuple[int, int]]
     ) -> tuple[Choice, ...]:
-        model = self.model
         fixed_options = [
             *self.fixed_open,
             *(self._fixed(a, 0, i) for i, a in enumerate(lessons)),
@@ -183,7 +182,6 @@ class MenuMaker:
         for (counts, breaks), plans in sorted(entries.items()):
             for lo, hi, members in _merge(plans):
                 choices.append(Choice(counts, breaks, lo, hi, members))
-        del model
         return tuple(choices)
 
     def _session_ok(self, totals: tuple[int, ...]) -> bool:

@@ -51,9 +51,7 @@ def _spread(total: int, lows: Sequence[int], highs: Sequence[int]) -> list[int]:
     return values
 
 
-def choose_service(
-    search: Search, picks: Sequence[Pick], w: int, ws_lo: int, ws_hi: int
-) -> list[int]:
+def choose_service(search: Search, picks: Sequence[Pick], w: int) -> list[int]:
     """Service minutes per session of a week: near the preferred length, meeting the
     weekly limits."""
     model = search.model
@@ -71,7 +69,6 @@ def choose_service(
         [p.hi - v for p, v in zip(picks, preferred, strict=True)],
         [p.hi - p.lo for p in picks],
     )
-    del ws_lo, ws_hi
     return [p.hi - d for p, d in zip(picks, lowered, strict=True)]
 
 
@@ -111,13 +108,12 @@ class Realizer:
         for w, option in enumerate(search.options):
             picks = search.picks[cursor : cursor + len(option.slots)]
             cursor += len(option.slots)
-            services = choose_service(search, picks, w, 0, 0)
+            services = choose_service(search, picks, w)
             sessions = []
             for pick, service in zip(picks, services, strict=True):
                 sessions.append(self.session(number, pick, service))
                 number += 1
             result.append(Week(number=w + 1, sessions=tuple(sessions)))
-            del option
         return result
 
     def session(self, number: int, pick: Pick, service: int) -> Session:
