@@ -362,6 +362,8 @@ def _partition(
     for pos in range(len(order) - 1, -1, -1):
         remaining_hi[pos] = remaining_hi[pos + 1] + items[order[pos]].hi
     last = count - 1
+    # no split can do better than this: stop at the first one that reaches it
+    enough = min(want, remaining_hi[0], count * capacity)
 
     def value() -> int:
         return sum(min(capacity, h) for h in highs)
@@ -383,7 +385,7 @@ def _partition(
                     )
                     for s in range(count)
                 )
-            return total >= want
+            return total >= enough
         if value() + remaining_hi[pos] <= best[1]:  # type: ignore[operator]
             return False
         index = order[pos]

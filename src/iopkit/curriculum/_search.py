@@ -78,7 +78,7 @@ class Search:
         self.count_ceiling = self._count_ceiling()
         self.sessions_after = self._sessions_after()
         self.tie: dict[int, float] = {}  # stable random tie-breaks per choice identity
-        self.splits: dict[int, list[tuple[int, int, tuple[int, ...]]]] = {}
+        self.prepared: dict[int, list[tuple[Choice, int, int, tuple[int, ...], float]]] = {}
         self.capacity_after = self._capacity_after()
 
     # -- bounds ------------------------------------------------------------------------
@@ -399,37 +399,49 @@ class Search:
         model = self.model
         left_in_week = len(option.slots) - i
         target = self._target_service(ws, left_in_week)
+        # what each counted requirement still wants from this session (state, not choice)
+        wants: list[tuple[int, float]] = []
+        for pos, index in enumerate(self.week_idx):
+            need = model.counted[index].min - ws.counts[pos]
+            wants.append((index, max(0.0, need / left_in_week)))
+        sessions_left = self.sessions_after[w] - i
+        total = self.sessions_after[0]
+        for pos, index in enumerate(self.prog_idx):
+            # spread over the program: the k-th occurrence near (k - 1/2) / min of the way
+            pace = model.counted[index].min * (total - sessions_left + 1) / max(1, total)
+            wants.append((index, max(0.0, math.floor(pace + 0.5) - prog[pos])))
+        short_long = [ws.long[pos] < limit.min for pos, limit in enumerate(model.long)]
         scored: list[tuple[float, float, int, Choice, int, tuple[int, ...]]] = []
-        for choice in menu:
-            for lo, hi, long in self._split_long(choice):
-                score = 0.0
-                if hi < target:
-                    score += (target - hi) / 10
-                elif lo > target:
-                    score += (lo - target) / 10
-                for pos, index in enumerate(self.week_idx):
-                    need = model.counted[index].min - ws.counts[pos]
-                    want = max(0.0, need / left_in_week)
-                    got = choice.counts[index]
-                    score += 3 * max(0.0, want - got) + 0.5 * max(0.0, got - want)
-                sessions_left = self.sessions_after[w] - i
-                total = self.sessions_after[0]
-                for pos, index in enumerate(self.prog_idx):
-                    # spread over the program: the k-th occurrence near (k - 1/2) / min of the way
-                    pace = model.counted[index].min * (total - sessions_left + 1) / max(1, total)
-                    want = max(0.0, math.floor(pace + 0.5) - prog[pos])
-                    got = choice.counts[index]
-                    score += 3 * max(0.0, want - got) + 0.5 * max(0.0, got - want)
-                for pos, limit in enumerate(model.long):
-                    need = limit.min - ws.long[pos]
-                    if need > 0 and not long[pos]:
-                        score += 2
-                score += 0.2 * choice.breaks
+        for choice, lo, hi, long, tie in self._prepared(menu):
+            score = 0.2 * choice.breaks
+            if hi < target:
+                score += (target - hi) / 10
+            elif lo > target:
+                score += (lo - target) / 10
+            counts = choice.counts
+            for index, want in wants:
+                got = counts[index]
+                score += 3 * (want - got) if want > got else 0.5 * (got - want)
+            for pos, behind in enumerate(short_long):
+                if behind and not long[pos]:
+                    score += 2
+            scored.append((score, tie, lo, choice, hi, long))
+        return scored
+
+    def _prepared(
+        self, menu: Sequence[Choice]
+    ) -> list[tuple[Choice, int, int, tuple[int, ...], float]]:
+        """The menu's choices split at long-session thresholds, with stable tie-breaks."""
+        found = self.prepared.get(id(menu))
+        if found is None:
+            found = []
+            for choice in menu:
                 tie = self.tie.get(id(choice))
                 if tie is None:
                     tie = self.tie[id(choice)] = self.rng.random()
-                scored.append((score, tie, lo, choice, hi, long))
-        return scored
+                found += [(choice, lo, hi, long, tie) for lo, hi, long in self._split(choice)]
+            self.prepared[id(menu)] = found
+        return found
 
     def _target_service(self, ws: WeekState, left: int) -> float:
         model = self.model
@@ -440,12 +452,6 @@ class Search:
             if limit.min:
                 need = max(need, (limit.min - ws.lo) / max(1, left))
         return max(per_session, need)
-
-    def _split_long(self, choice: Choice) -> list[tuple[int, int, tuple[int, ...]]]:
-        found = self.splits.get(id(choice))
-        if found is None:
-            found = self.splits[id(choice)] = list(self._split(choice))
-        return found
 
     def _split(self, choice: Choice) -> Iterator[tuple[int, int, tuple[int, ...]]]:
         cuts = sorted({limit.minutes for limit in self.model.long})
