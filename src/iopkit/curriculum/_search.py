@@ -80,6 +80,7 @@ class Search:
         self.tie: dict[int, float] = {}  # stable random tie-breaks per choice identity
         self.prepared: dict[int, list[tuple[Choice, int, int, tuple[int, ...], float]]] = {}
         self.capacity_after = self._capacity_after()
+        self.active_sessions = self._active_sessions()
 
     # -- bounds ------------------------------------------------------------------------
 
@@ -120,6 +121,19 @@ class Search:
         for w in range(self.n_weeks - 1, -1, -1):
             after[w] = after[w + 1] + max(len(o.slots) for o in self.model.weeks[w])
         return after
+
+    def _active_sessions(self) -> list[tuple[list[int], list[int]]]:
+        """Per track: active sessions before each week, and in all (fullest layouts)."""
+        result = []
+        for spec in self.model.tracks:
+            before = [0] * (self.n_weeks + 1)
+            for w in range(self.n_weeks):
+                option = self.model.weeks[w][0]
+                before[w + 1] = before[w] + sum(
+                    1 for s in option.slots if spec.active(w + 1, s.day)
+                )
+            result.append((before, [before[-1]]))
+        return result
 
     def _capacity_after(self) -> list[list[int]]:
         """For each track, the most lessons it can place from week w on."""
@@ -320,25 +334,23 @@ class Search:
             if high < low:
                 return []
             values = list(range(low, high + 1))
-            ideal = self._ideal(spec, w, p)
+            ideal = self._ideal(spec, w, i, p)
             values.sort(key=lambda k: (abs(k - ideal), -k if not spec.core else k))
             per_track.append(values)
         return [tuple(enumerate(ks)) for ks in itertools.product(*per_track)]
 
-    def _ideal(self, spec: TrackSpec, w: int, p: int) -> float:
-        """How many lessons of the track this session would ideally hold."""
+    def _ideal(self, spec: TrackSpec, w: int, i: int, p: int) -> float:
+        """How many lessons of the track this session would ideally hold: a core track
+        keeps an even pace over its active sessions (the k-th lesson near k / n of the
+        way); others take every chance."""
         if spec.cycles or not spec.core:
             return spec.per_session_max
-        remaining = len(spec.sequence) - p
-        if remaining <= 0:
+        if p >= len(spec.sequence):
             return 0
-        sessions = 0
-        for week in range(w, self.n_weeks):
-            option = self.model.weeks[week][0]
-            sessions += sum(1 for s in option.slots if spec.active(week + 1, s.day))
-        if sessions == 0:
-            return spec.per_session_max
-        return min(spec.per_session_max, remaining / sessions * 1.5)
+        before, total = self.active_sessions[spec.index]
+        elapsed = before[w] + i + 1
+        due = math.ceil(len(spec.sequence) * elapsed / max(1, total[0]))
+        return max(0, min(spec.per_session_max, due - p))
 
     def _lessons(
         self, combo: tuple[tuple[int, int], ...], ptr: tuple[int, ...]
