@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -41,16 +40,6 @@ class Conflict:
 
     rules: tuple[str, ...]
     summary: str
-
-
-def _max_service(wall: int, after: int | None, pause: int) -> int:
-    if after is None:
-        return wall
-    best = 0
-    for service in range(wall + 1):
-        if service + max(0, math.ceil(service / after) - 1) * pause <= wall:
-            best = service
-    return best
 
 
 def quick_conflict(program: Program, catalog: Catalog, rules: Sequence[Rule]) -> Conflict | None:
@@ -102,7 +91,7 @@ def _weekly_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                     f"service minutes, but {rule.source} needs {rule.range.min}",
                 )
             if breaks is not None:
-                paused = sessions * _max_service(wall, breaks.after, breaks.minutes or 0)
+                paused = sessions * model.max_service()
                 if paused < rule.range.min:
                     return Conflict(
                         (length.id, breaks.id, rule.id),
@@ -119,18 +108,8 @@ def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             continue
         req = rule.requirement
         sel = req.selector
-        matching = [
-            a
-            for a in (*model.pool, *model.opening, *model.closing)
-            if sel.matches_kind(a.id, a.kind, a.modality, a.format)
-            and (sel.min_minutes is None or (a.minutes.max or 0) >= sel.min_minutes)
-        ]
-        lessons = any(
-            sel.matches_kind(act.id, act.kind, act.modality, act.format)
-            for spec in model.tracks
-            for act in (model.catalog.activity(step.activity) for step in spec.sequence)
-        )
-        if lessons:
+        matching = model.matching(sel)
+        if any(model.lessons_match(spec, sel) for spec in model.tracks):
             continue
         for options in model.weeks:
             sessions = max(len(o.slots) for o in options)
@@ -151,16 +130,7 @@ def _track_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         if not isinstance(rule, CoreDelivery):
             continue
         spec = next(s for s in model.tracks if s.track.name == rule.track.name)
-        capacity = 0
-        for w, options in enumerate(model.weeks):
-            best = 0
-            for option in options:
-                active = sum(1 for s in option.slots if spec.active(w + 1, s.day))
-                cap = active * spec.per_session_max
-                if spec.per_week_max is not None:
-                    cap = min(cap, spec.per_week_max)
-                best = max(best, cap)
-            capacity += best
+        capacity = sum(model.week_capacity(spec, w) for w in range(len(model.weeks)))
         if capacity < len(spec.sequence) and rule.track.name in placements:
             return Conflict(
                 (placements[rule.track.name].id, rule.id),

@@ -152,6 +152,48 @@ class Model:
     stay_weeks: int | None
     core_lessons: tuple[tuple[str, int], ...]
 
+    def max_service(self) -> int:
+        """The most service minutes a session of at most ``wall_max`` minutes can hold,
+        with the breaks the break rule then needs."""
+        if self.break_after is None:
+            return self.wall_max
+        best = 0
+        for service in range(self.wall_max + 1):
+            breaks = max(0, math.ceil(service / self.break_after) - 1)
+            if service + breaks * self.break_minutes <= self.wall_max:
+                best = service
+        return best
+
+    def week_capacity(self, spec: TrackSpec, week: int) -> int:
+        """The most lessons a track can place in a 0-based week, over its layouts."""
+        best = 0
+        for option in self.weeks[week]:
+            active = sum(1 for s in option.slots if spec.active(week + 1, s.day))
+            cap = active * spec.per_session_max
+            if spec.per_week_max is not None:
+                cap = min(cap, spec.per_week_max)
+            best = max(best, cap)
+        return best
+
+    def matching(self, selector: Selector) -> list[Activity]:
+        """Stand-alone activities (fillers, opening, closing) the selector can count."""
+        return [
+            a
+            for a in (*self.pool, *self.opening, *self.closing)
+            if selector.matches_kind(a.id, a.kind, a.modality, a.format)
+            and (selector.min_minutes is None or (a.minutes.max or 0) >= selector.min_minutes)
+        ]
+
+    def lessons_match(self, spec: TrackSpec, selector: Selector) -> bool:
+        """Whether the selector can count some lesson of the track."""
+        for step in spec.sequence:
+            a = self.catalog.activity(step.activity)
+            if selector.matches_kind(a.id, a.kind, a.modality, a.format) and (
+                selector.min_minutes is None or (a.minutes.max or 0) >= selector.min_minutes
+            ):
+                return True
+        return False
+
     @property
     def all_selectors(self) -> tuple[Selector, ...]:
         """Selectors whose counts matter, counted ones first then per-session ones."""

@@ -57,7 +57,10 @@ def choose_service(search: Search, picks: Sequence[Pick], w: int) -> list[int]:
     model = search.model
     mid = (model.wall_min + model.wall_max) // 2
     preferred = [min(max(mid - p.choice.breaks * model.break_minutes, p.lo), p.hi) for p in picks]
-    window = _window(search, picks, w)
+    breaks = sum(p.choice.breaks * model.break_minutes for p in picks)
+    window = search.service_window(w, sum(p.lo for p in picks), sum(p.hi for p in picks), breaks)
+    if window is None:  # pragma: no cover - the search only keeps weeks that have one
+        raise RuntimeError("internal error: a week without a service window")
     total = sum(preferred)
     target = min(max(total, window[0]), window[1])
     if target == total:
@@ -70,20 +73,6 @@ def choose_service(search: Search, picks: Sequence[Pick], w: int) -> list[int]:
         [p.hi - p.lo for p in picks],
     )
     return [p.hi - d for p, d in zip(picks, lowered, strict=True)]
-
-
-def _window(search: Search, picks: Sequence[Pick], w: int) -> tuple[int, int]:
-    model = search.model
-    lo = sum(p.lo for p in picks)
-    hi = sum(p.hi for p in picks)
-    breaks = sum(p.choice.breaks * model.break_minutes for p in picks)
-    for limit in model.weekly:
-        extra = breaks if limit.wall else 0
-        if not w + 1 > search.n_weeks - limit.taper_weeks:
-            lo = max(lo, limit.min - extra)
-        if limit.max is not None:
-            hi = min(hi, limit.max - extra)
-    return lo, hi
 
 
 class Realizer:

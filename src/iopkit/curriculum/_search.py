@@ -74,7 +74,7 @@ class Search:
         self.prog_idx = [i for i, c in enumerate(counted) if c.per is Per.PROGRAM]
         self.n_weeks = len(model.weeks)
         self.service_floor = sum(a.minutes.min for a in (*model.opening, *model.closing))
-        self.service_ceiling = self._service_ceiling()
+        self.service_ceiling = model.max_service()
         self.count_ceiling = self._count_ceiling()
         self.sessions_after = self._sessions_after()
         self.tie: dict[int, float] = {}  # stable random tie-breaks per choice identity
@@ -84,36 +84,14 @@ class Search:
 
     # -- bounds ------------------------------------------------------------------------
 
-    def _service_ceiling(self) -> int:
-        model = self.model
-        if model.break_after is None:
-            return model.wall_max
-        best = 0
-        for service in range(model.wall_max + 1):
-            breaks = max(0, math.ceil(service / model.break_after) - 1)
-            if service + breaks * model.break_minutes <= model.wall_max:
-                best = service
-        return best
-
     def _count_ceiling(self) -> tuple[int, ...]:
         """The most blocks of each counted selector one session can hold (sound bound)."""
         model = self.model
-        result = []
-        for counted in model.counted:
-            sel = counted.selector
-
-            def can(a: Activity, sel: object = sel) -> bool:
-                return bool(
-                    sel.matches_kind(a.id, a.kind, a.modality, a.format)  # type: ignore[attr-defined]
-                    and (sel.min_minutes is None or (a.minutes.max or 0) >= sel.min_minutes)  # type: ignore[attr-defined]
-                )
-
-            total = sum(1 for a in (*model.pool, *model.opening, *model.closing) if can(a))
-            for spec in model.tracks:
-                if any(can(model.catalog.activity(s.activity)) for s in spec.sequence):
-                    total += spec.per_session_max
-            result.append(total)
-        return tuple(result)
+        return tuple(
+            len(model.matching(c.selector))
+            + sum(s.per_session_max for s in model.tracks if model.lessons_match(s, c.selector))
+            for c in model.counted
+        )
 
     def _sessions_after(self) -> list[int]:
         """Sessions (at most) from week w on."""
@@ -122,8 +100,9 @@ class Search:
             after[w] = after[w + 1] + max(len(o.slots) for o in self.model.weeks[w])
         return after
 
-    def _active_sessions(self) -> list[tuple[list[int], list[int]]]:
-        """Per track: active sessions before each week, and in all (fullest layouts)."""
+    def _active_sessions(self) -> list[list[int]]:
+        """Per track: active sessions before each week (fullest layouts); the last entry
+        is the total."""
         result = []
         for spec in self.model.tracks:
             before = [0] * (self.n_weeks + 1)
@@ -132,7 +111,7 @@ class Search:
                 before[w + 1] = before[w] + sum(
                     1 for s in option.slots if spec.active(w + 1, s.day)
                 )
-            result.append((before, [before[-1]]))
+            result.append(before)
         return result
 
     def _capacity_after(self) -> list[list[int]]:
@@ -142,14 +121,7 @@ class Search:
         for spec in model.tracks:
             cap = [0] * (self.n_weeks + 1)
             for w in range(self.n_weeks - 1, -1, -1):
-                best = 0
-                for option in model.weeks[w]:
-                    active = sum(1 for s in option.slots if spec.active(w + 1, s.day))
-                    week_cap = active * spec.per_session_max
-                    if spec.per_week_max is not None:
-                        week_cap = min(week_cap, spec.per_week_max)
-                    best = max(best, week_cap)
-                cap[w] = cap[w + 1] + best
+                cap[w] = cap[w + 1] + model.week_capacity(spec, w)
             result.append(cap)
         return result
 
@@ -347,9 +319,9 @@ class Search:
             return spec.per_session_max
         if p >= len(spec.sequence):
             return 0
-        before, total = self.active_sessions[spec.index]
+        before = self.active_sessions[spec.index]
         elapsed = before[w] + i + 1
-        due = math.ceil(len(spec.sequence) * elapsed / max(1, total[0]))
+        due = math.ceil(len(spec.sequence) * elapsed / max(1, before[-1]))
         return max(0, min(spec.per_session_max, due - p))
 
     def _lessons(
@@ -554,7 +526,7 @@ class Search:
         ws: WeekState,
     ) -> bool:
         model = self.model
-        if self._service_window(w, ws) is None:
+        if self.service_window(w, ws.lo, ws.hi, ws.breaks) is None:
             return False
         for pos, index in enumerate(self.week_idx):
             if ws.counts[pos] < model.counted[index].min:
@@ -584,11 +556,11 @@ class Search:
                 return False
         return self._week(w + 1, ptr, prog, new_ages)
 
-    def _service_window(self, w: int, ws: WeekState) -> tuple[int, int] | None:
-        """The week's reachable total service minutes that meet every weekly limit."""
-        lo, hi = ws.lo, ws.hi
+    def service_window(self, w: int, lo: int, hi: int, breaks: int) -> tuple[int, int] | None:
+        """The week's total service minutes, reachable within [lo, hi] with ``breaks``
+        break minutes, that meet every weekly limit; ``None`` when there are none."""
         for limit in self.model.weekly:
-            extra = ws.breaks if limit.wall else 0
+            extra = breaks if limit.wall else 0
             if not w + 1 > self.n_weeks - limit.taper_weeks:
                 lo = max(lo, limit.min - extra)
             if limit.max is not None:
