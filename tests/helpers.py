@@ -45,8 +45,10 @@ def session_at(curriculum: Curriculum, number: int) -> tuple[Week, Session]:
 
 
 def block(activity: str, minutes: int, kind: str = "process-group", **extra) -> Block:  # type: ignore[no-untyped-def]
-    """A block of an ad-hoc activity."""
-    return Block(start=0, minutes=minutes, activity=activity, title=activity, kind=kind, **extra)
+    """A block of an ad-hoc activity (titled as SERVICE_CATALOG titles its services)."""
+    title = f"Service {activity[4:]}" if activity.startswith("svc-") else activity
+    extra.setdefault("title", title)
+    return Block(start=0, minutes=minutes, activity=activity, kind=kind, **extra)
 
 
 SERVICE_CATALOG = Catalog(

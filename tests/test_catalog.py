@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import iopkit
 from iopkit import Activity, Catalog, SkillModule, TherapyModality
-from iopkit._converter import converter
+from iopkit._files._converter import converter
 from iopkit.errors import CatalogError, FileFormatError, InputError
 
 from . import strategies as s

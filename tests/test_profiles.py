@@ -16,7 +16,7 @@ def curriculum(*hours: float) -> Curriculum:
         weeks=len(hours),
         days=["mon"],
         start=dt.date(2027, 1, 4),
-        session=SessionShape(minutes=Range(min=1, max=1440)),
+        session=SessionShape(minutes=Range(min=1, max=1440), grid=1),
     )
     return Curriculum(
         program=program, weeks=one_session_weeks(program, [round(h * 60) for h in hours])

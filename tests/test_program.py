@@ -97,7 +97,15 @@ class TestRoundTrip:
         assert doc["iopkit"] == "curriculum/1"
         assert doc["program"]["name"] == "Adult Mental Health IOP"
         session = doc["weeks"][0]["sessions"][0]
-        assert set(session) == {"number", "day", "date", "minutes", "service_minutes", "blocks"}
+        assert set(session) == {
+            "number",
+            "day",
+            "date",
+            "replaces",
+            "minutes",
+            "service_minutes",
+            "blocks",
+        }
         assert {
             "start",
             "minutes",
@@ -110,7 +118,7 @@ class TestRoundTrip:
             "lesson",
             "track",
         } <= set(session["blocks"][0])
-        registry = iopkit._schemas._registry()
+        registry = iopkit._files._schemas._registry()
         jsonschema.Draft202012Validator(iopkit.schema("curriculum"), registry=registry).validate(
             doc
         )

@@ -67,7 +67,7 @@ class TestMutations:
     def test_move_onto_closure(self, number):
         """A session moved onto a closure date is reported by the calendar rule."""
         closure = dt.date(2027, 1, 18)
-        moved = replace_session(composed(), number, date=closure, day="mon")
+        moved = replace_session(composed(), number, date=closure, day="mon", replaces=None)
         report = validate(moved)
         hits = rules_hit(report, "calendar", session=number)
         assert any("closure" in v.message or "date" in v.message for v in hits)

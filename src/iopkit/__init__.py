@@ -10,12 +10,13 @@ iopkit supports planning. It is not clinical or billing advice.
 """
 
 from iopkit._activity import Activity
+from iopkit._budget import Budget
 from iopkit._catalog import Catalog
-from iopkit._io import builtin_catalog, dump_catalog, load_catalog
+from iopkit._files._load import builtin_catalog, dump_catalog, load_catalog
+from iopkit._files._schemas import schema, schema_registry
 from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
 from iopkit._public import publish
-from iopkit._schemas import schema, schema_registry
 from iopkit._session import Block, Session
 from iopkit._types import ActivityKind, Format, Range, Weekday
 
@@ -25,6 +26,7 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "Block",
+    "Budget",
     "Catalog",
     "Format",
     "Range",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import attrs
 
-from iopkit._types import ActivityKind, Format, Range, check_slug, check_text
+from iopkit._types import ActivityKind, Format, Range, check_slug, check_text, long_text, nfc, nfc_all
 
 #: An activity longer than this (a whole day) is certainly a typo.
 MAX_ACTIVITY_MINUTES = 480
@@ -33,12 +31,6 @@ def _check_minutes(_inst: object, _attr: object, value: Range) -> None:
         )
 
 
-def _strings(value: str | Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
-
-
 @attrs.frozen(kw_only=True)
 class Activity:
     """Something that happens in a session: a check-in, a skills lesson, a break.
@@ -58,17 +50,17 @@ class Activity:
     """
 
     id: str = attrs.field(validator=check_slug)
-    title: str = attrs.field(validator=check_text)
+    title: str = attrs.field(converter=nfc, validator=check_text)
     kind: ActivityKind = attrs.field(converter=ActivityKind)
     minutes: Range = attrs.field(converter=_to_minutes, validator=_check_minutes)
     format: Format = attrs.field(default=Format.GROUP, converter=Format)
     modality: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(check_slug)
     )
-    objectives: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    materials: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    objectives: tuple[str, ...] = attrs.field(default=(), converter=nfc_all)
+    materials: tuple[str, ...] = attrs.field(default=(), converter=nfc_all)
     billing_code: str | None = None
-    description: str = ""
+    description: str = attrs.field(default="", converter=long_text)
 
     @property
     def is_break(self) -> bool:

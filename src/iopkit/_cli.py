@@ -18,8 +18,8 @@ from typing import Any, NoReturn
 import click
 
 import iopkit
-from iopkit._io import write_atomic
-from iopkit._schemas import SCHEMA_NAMES, SchemaName
+from iopkit._files._schemas import SCHEMA_NAMES, SchemaName
+from iopkit._files._write import write_atomic
 from iopkit.errors import BudgetExceededError, ExportError, InputError, IopkitError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_BUDGET, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -125,7 +125,7 @@ def compose(program: Path | None, output: Path | None, seed: int, budget: float)
     """
     from iopkit.curriculum import compose as compose_
     from iopkit.curriculum import load_program
-    from iopkit.curriculum._files import curriculum_json
+    from iopkit.curriculum import curriculum_json
 
     with _errors():
         if program is None:

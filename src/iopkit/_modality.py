@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from iopkit._types import check_slug, check_text
+from iopkit._types import check_slug, check_text, long_text, nfc
 
 
 @attrs.frozen(kw_only=True)
@@ -18,5 +18,5 @@ class TherapyModality:
     """
 
     id: str = attrs.field(validator=check_slug)
-    name: str = attrs.field(validator=check_text)
-    description: str = ""
+    name: str = attrs.field(converter=nfc, validator=check_text)
+    description: str = attrs.field(default="", converter=long_text)

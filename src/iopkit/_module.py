@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from iopkit._activity import Activity
-from iopkit._types import check_slug, check_text
+from iopkit._types import check_slug, check_text, long_text, nfc, nfc_all
 
 
 def _check_lessons(_inst: object, _attr: object, value: tuple[Activity, ...]) -> None:
@@ -47,9 +47,9 @@ class SkillModule:
     """
 
     id: str = attrs.field(validator=check_slug)
-    title: str = attrs.field(validator=check_text)
+    title: str = attrs.field(converter=nfc, validator=check_text)
     modality: str = attrs.field(validator=check_slug)
     lessons: tuple[Activity, ...] = attrs.field(converter=tuple, validator=_check_lessons)
-    skills: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    skills: tuple[str, ...] = attrs.field(default=(), converter=nfc_all)
     requires: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=_check_requires)
-    description: str = ""
+    description: str = attrs.field(default="", converter=long_text)

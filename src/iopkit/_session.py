@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import attrs
 
 from iopkit._activity import Activity
-from iopkit._types import ActivityKind, Format, Weekday, check_slug, check_text
+from iopkit._types import ActivityKind, Format, Weekday, check_slug, check_text, nfc, nfc_all
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
@@ -49,14 +49,14 @@ class Block:
     start: int = attrs.field(validator=_non_negative)
     minutes: int = attrs.field(validator=_positive)
     activity: str = attrs.field(validator=check_slug)
-    title: str = attrs.field(validator=check_text)
+    title: str = attrs.field(converter=nfc, validator=check_text)
     kind: ActivityKind = attrs.field(converter=ActivityKind)
     format: Format = attrs.field(default=Format.GROUP, converter=Format)
     modality: str | None = None
     module: str | None = None
     lesson: int | None = None
     track: str | None = None
-    objectives: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    objectives: tuple[str, ...] = attrs.field(default=(), converter=nfc_all)
 
     def __attrs_post_init__(self) -> None:
         if (self.module is None) != (self.lesson is None):
@@ -132,16 +132,24 @@ class Session:
         day: The weekday it falls on.
         date: Its calendar date, when the program has a start date.
         blocks: The blocks in order; the first starts at minute 0.
+        replaces: For a make-up session, the date of the closed session it replaces.
     """
 
     number: int = attrs.field(validator=_positive)
     day: Weekday = attrs.field(converter=Weekday)
     blocks: tuple[Block, ...] = attrs.field(converter=_blocks, validator=_check_blocks)
     date: dt.date | None = None
+    replaces: dt.date | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.date is not None and Weekday.of(self.date.weekday()) is not self.day:
             raise ValueError(f"date {self.date.isoformat()} is not a {self.day.value}")
+        if self.replaces is not None and (
+            self.date is None or self.replaces == self.date or abs((self.date - self.replaces).days) > 6
+        ):
+            raise ValueError(
+                "a make-up session replaces a closed date of the same week, other than its own"
+            )
 
     @property
     def minutes(self) -> int:

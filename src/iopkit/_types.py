@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+from iopkit.errors import excerpt
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: Longest id accepted (FHIR ids hold at most 64 characters, with a short prefix).
+MAX_ID = 60
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_LONG = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class ActivityKind(enum.StrEnum):
@@ -64,18 +72,48 @@ class Weekday(enum.StrEnum):
 
 def check_slug(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Validate an id: lowercase letters, digits and single hyphens."""
-    if not isinstance(value, str) or not SLUG.match(value):
+    if not isinstance(value, str) or len(value) > MAX_ID or not SLUG.fullmatch(value):
         msg = (
             f"'{attribute.name}' must be an id of lowercase letters, digits and hyphens "
-            f"such as 'process-group' (got {value!r})"
+            f"such as 'process-group' (got {excerpt(value)})"
         )
         raise ValueError(msg)
 
 
+def nfc(value: object) -> object:
+    """A text in Unicode normal form C (one way to write each character), so that one
+    name is always one string; other values unchanged."""
+    if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
+        return unicodedata.normalize("NFC", value)
+    return value
+
+
+def nfc_all(value: str | Iterable[str]) -> tuple[str, ...]:
+    """A tuple of texts in normal form C; a single text becomes a one-item tuple."""
+    if isinstance(value, str):
+        return (str(nfc(value)),)
+    return tuple(nfc(v) for v in value)  # type: ignore[misc]
+
+
+def long_text(value: object) -> object:
+    """A free text (a description): normal form C, control characters refused."""
+    value = nfc(value)
+    if not isinstance(value, str):
+        raise ValueError(f"must be text (got {excerpt(value)})")
+    if _CONTROL_LONG.search(value):
+        raise ValueError(f"text may not hold control characters (got {excerpt(value)})")
+    return value
+
+
 def check_text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validate a required, non-blank text."""
+    """Validate a required, non-blank text on one line, without control characters."""
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"'{attribute.name}' must be a non-empty text (got {value!r})")
+        raise ValueError(f"'{attribute.name}' must be a non-empty text (got {excerpt(value)})")
+    if _CONTROL.search(value):
+        raise ValueError(
+            f"'{attribute.name}' must be one line of text without control characters "
+            f"(got {excerpt(value)})"
+        )
 
 
 def _non_negative(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -1,13 +1,18 @@
 """Exceptions raised by iopkit.
 
-Every exception a caller can act on has its own class. Errors about input carry
-structured :class:`Problem` records (file, JSON pointer, line, message), so a program
-can act on them without parsing text, and ``str()`` gives a message a person reads.
+Every exception a caller can act on has its own class. Errors carry structured data, so a
+program can act on them without parsing text, and ``str()`` gives a message a person reads:
+
+- errors about input carry :class:`Problem` records (file, JSON pointer, line, message);
+- :class:`InfeasibleError` carries the :class:`Reason` s (the limits that conflict) and the
+  :class:`Repair` s (the smallest changes that make the program feasible);
+- :class:`BudgetExceededError` says which limit was reached (time, work or memory).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Literal
 
 import attrs
 
@@ -16,11 +21,32 @@ __all__ = [
     "CatalogError",
     "ExportError",
     "FileFormatError",
+    "InfeasibleError",
     "InputError",
     "IopkitError",
     "Problem",
     "ProgramError",
+    "Reason",
+    "Repair",
 ]
+
+#: Longest excerpt of a user's value an error message quotes.
+EXCERPT = 60
+
+
+def excerpt(value: object, limit: int = EXCERPT) -> str:
+    """A short, escaped excerpt of a value for an error message.
+
+    Control characters, surrogates and terminal escapes are shown escaped (``repr`` style),
+    and long values are cut, so a message never echoes a large or hostile value.
+    """
+    text = value if isinstance(value, str) else repr(value)
+    shown = text.encode("unicode_escape", "backslashreplace").decode("ascii", "replace")
+    if isinstance(value, str):
+        shown = "'" + shown.replace("'", "\\'") + "'"
+    if len(shown) > limit:
+        shown = shown[: limit - 3] + "..."
+    return shown
 
 
 @attrs.frozen(kw_only=True)
@@ -30,7 +56,8 @@ class Problem:
     Attributes:
         message: What is wrong, as a sentence.
         file: The file it was found in, or ``None`` for objects built in Python.
-        pointer: A JSON pointer (RFC 6901) to the value, ``""`` for the whole document.
+        pointer: A JSON pointer (RFC 6901) to the value, ``""`` for the whole document;
+            for objects built in Python, the field path (``tracks[0].weeks.from``).
         line: The 1-based line in the file, when known.
     """
 
@@ -81,16 +108,143 @@ class CatalogError(InputError):
 
 
 class ProgramError(InputError):
-    """A program states limits that contradict themselves or its catalog."""
+    """A program states limits that contradict themselves or its catalog, or an object was
+    built with a value of the wrong kind."""
 
 
 class ExportError(IopkitError):
     """A curriculum cannot be exported in the requested format (for example no dates)."""
 
 
-class BudgetExceededError(IopkitError, TimeoutError):
-    """An operation ran past the time budget it was given; no partial result is returned."""
+Limit = Literal["time", "work", "memory", "size"]
 
-    def __init__(self, budget: float, what: str = "composing") -> None:
+
+class BudgetExceededError(IopkitError, TimeoutError):
+    """An operation ran past the budget it was given; no partial result is returned.
+
+    Attributes:
+        limit: Which limit was reached: ``"time"`` (seconds), ``"work"`` (search steps),
+            ``"memory"`` (megabytes) or ``"size"`` (the result would be too large).
+        budget: The value of that limit.
+        what: The operation that stopped, such as ``"composing"``.
+    """
+
+    def __init__(self, budget: float, what: str = "composing", limit: Limit = "time") -> None:
         self.budget = budget
-        super().__init__(f"{what} stopped: the time budget of {budget:g} s was reached")
+        self.limit: Limit = limit
+        self.what = what
+        text = {
+            "time": f"the time budget of {budget:g} s was reached",
+            "work": f"the work budget of {budget:g} search steps was reached",
+            "memory": f"the memory ceiling of {budget:g} MB was reached",
+            "size": f"the result would exceed the size limit of {budget:g}",
+        }[limit]
+        super().__init__(f"{what} stopped: {text}")
+
+
+@attrs.frozen(kw_only=True)
+class Reason:
+    """One fact that takes part in a conflict: a limit of the program or of a profile, or a
+    fact of the catalog or the calendar.
+
+    Attributes:
+        rule: The id of the fact, such as ``"session.minutes"``,
+            ``"cms-iop:weekly_minutes"``, ``"closures[0]"`` or
+            ``"catalog:prerequisite:cognitive-restructuring"``.
+        message: The fact in a clinician's words, with its numbers.
+        where: Where the fact is stated: a JSON pointer into the program file, a profile
+            id, or ``catalog:<id>``.
+        file: The file that states it, when known.
+    """
+
+    rule: str
+    message: str
+    where: str = ""
+    file: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.rule}]"
+
+
+@attrs.frozen(kw_only=True)
+class Repair:
+    """The smallest single change to one fact that makes the whole program feasible,
+    verified by composing the changed program.
+
+    Attributes:
+        rule: The id of the fact it changes (one of the reasons').
+        message: The change in words, such as ``"raise session.minutes.max from 170 to
+            180"``.
+        size: How much it changes, in minutes or sessions (smaller is nearer).
+    """
+
+    rule: str
+    message: str
+    size: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.rule}]"
+
+
+class InfeasibleError(IopkitError):
+    """No curriculum meets every limit of the program.
+
+    Attributes:
+        reasons: Facts that conflict: the program reduced to them has no curriculum (this
+            is checked). When :attr:`minimal` is true, dropping any one of them makes the
+            rest satisfiable (this is proven too).
+        summary: The arithmetic behind the conflict, when there is some.
+        minimal: Whether minimality was proven; ``False`` when the work budget ran out
+            first: the facts still conflict, but the list may hold more than is needed.
+        repairs: For reasons where one exists, the nearest single change that makes the
+            whole program feasible, verified by composing.
+    """
+
+    def __init__(
+        self,
+        reasons: Sequence[Reason],
+        summary: str = "",
+        *,
+        minimal: bool = True,
+        repairs: Sequence[Repair] = (),
+    ) -> None:
+        self.reasons = tuple(reasons)
+        self.summary = summary
+        self.minimal = minimal
+        self.repairs = tuple(repairs)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """The explanation as lines of text: summary, reasons, caveat and repairs."""
+        lines = ["no curriculum meets every limit of the program"]
+        if self.summary:
+            lines.append(self.summary)
+        if self.minimal:
+            lines.append("these limits conflict (drop any one and the rest can be met):")
+        else:
+            lines.append(
+                "these limits conflict; the list may contain more than is needed (the work "
+                "budget ran out before it was made minimal):"
+            )
+        lines += [f"  - {r}" for r in self.reasons]
+        if self.repairs:
+            lines.append("any one of these changes makes the program feasible:")
+            lines += [f"  - {r}" for r in self.repairs]
+        return lines
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        items = "".join(f"<li>{escape(str(r))}</li>" for r in self.reasons)
+        fixes = "".join(f"<li>{escape(str(r))}</li>" for r in self.repairs)
+        summary = f"<p>{escape(self.summary)}</p>" if self.summary else ""
+        caveat = (
+            ""
+            if self.minimal
+            else "<p><em>The list may contain more than is needed.</em></p>"
+        )
+        repairs = f"<p>Any one of these changes makes it feasible:</p><ul>{fixes}</ul>" if fixes else ""
+        return (
+            "<div><p><strong>No curriculum meets every limit of the program.</strong></p>"
+            f"{summary}<p>These limits conflict:</p><ul>{items}</ul>{caveat}{repairs}</div>"
+        )

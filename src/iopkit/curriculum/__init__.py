@@ -7,17 +7,18 @@ that meets them or raises :class:`InfeasibleError` saying why none exists;
 iopkit supports planning; it is not clinical or billing advice.
 """
 
-from iopkit._public import publish
-from iopkit.curriculum._composer import InfeasibleError, Reason, compose
-from iopkit.curriculum._curriculum import Curriculum, Week
-from iopkit.curriculum._files import (
+from iopkit._files._load import (
+    curriculum_json,
     dump_curriculum,
     dump_program,
     load_curriculum,
+    load_profile,
     load_program,
-    program_catalog,
 )
-from iopkit.curriculum._profiles import Profile, load_profile, profiles
+from iopkit._public import publish
+from iopkit.curriculum._composer import compose
+from iopkit.curriculum._curriculum import Curriculum, Week
+from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import (
     BreakRule,
     Count,
@@ -31,9 +32,19 @@ from iopkit.curriculum._program import (
     WeeklyMinutes,
     Weeks,
 )
-from iopkit.curriculum._rules import Context, Rule, Violation
+from iopkit.curriculum._resolve import program_catalog
+from iopkit.curriculum._rules import Context, Inputs, Rule, Violation
 from iopkit.curriculum._selector import Selector
-from iopkit.curriculum._validator import Report, validate
+from iopkit.curriculum._validate import Report, validate
+from iopkit.errors import InfeasibleError, Reason, Repair
+
+
+def profiles() -> tuple[Profile, ...]:
+    """The built-in compliance profiles, sorted by id."""
+    from iopkit._files._load import builtin_profiles
+
+    return tuple(sorted(builtin_profiles().values(), key=lambda p: p.id))
+
 
 __all__ = [
     "BreakRule",
@@ -41,11 +52,13 @@ __all__ = [
     "Count",
     "Curriculum",
     "InfeasibleError",
+    "Inputs",
     "Per",
     "Population",
     "Profile",
     "Program",
     "Reason",
+    "Repair",
     "Report",
     "Requirement",
     "RollingAdmission",
@@ -58,6 +71,7 @@ __all__ = [
     "WeeklyMinutes",
     "Weeks",
     "compose",
+    "curriculum_json",
     "dump_curriculum",
     "dump_program",
     "load_curriculum",
@@ -69,4 +83,4 @@ __all__ = [
 ]
 
 
-publish(__name__, globals(), __all__)
+publish(__name__, globals(), [n for n in __all__ if n not in {"InfeasibleError", "Reason", "Repair"}])

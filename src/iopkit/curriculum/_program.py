@@ -6,12 +6,12 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-from iopkit._types import Range, Weekday, check_slug, check_text
+from iopkit._catalog import Catalog
+from iopkit._types import Range, Weekday, check_slug, check_text, nfc
 from iopkit.curriculum._selector import Selector
 from iopkit.errors import Problem, ProgramError
 
@@ -73,6 +73,10 @@ class BreakRule:
     activity: str = attrs.field(default="break", validator=check_slug)
 
 
+#: Time grids a program may use: the divisors of an hour, so clock times repeat hourly.
+GRIDS = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
+
+
 @attrs.frozen(kw_only=True)
 class SessionShape:
     """The shape every session has.
@@ -84,6 +88,8 @@ class SessionShape:
         breaks: The break rule, or ``None`` for sessions without breaks.
         fill: Activity ids the composer may use to fill sessions; ``None`` means every
             stand-alone activity of the catalogs.
+        grid: The time grid in minutes: every block starts and lasts a multiple of it
+            (5 by default; 1 turns the grid off).
     """
 
     minutes: Range
@@ -93,6 +99,7 @@ class SessionShape:
     fill: tuple[str, ...] | None = attrs.field(
         default=None, converter=attrs.converters.optional(_ids)
     )
+    grid: int = attrs.field(default=5, validator=attrs.validators.in_(GRIDS))
 
     def __attrs_post_init__(self) -> None:
         if self.minutes.min < 1:
@@ -185,7 +192,7 @@ class Track:
         core: Core tracks must be delivered in full; others fill spare time.
     """
 
-    name: str = attrs.field(validator=check_text)
+    name: str = attrs.field(converter=nfc, validator=check_text)
     modules: tuple[str, ...] = attrs.field(converter=_ids, validator=_check_ids)
     per_session: Range = attrs.field(factory=lambda: Range(max=1))
     per_week: Range = attrs.field(factory=Range)
@@ -242,16 +249,21 @@ class Program:
         start_time: Clock time sessions begin, for schedules and calendars.
         closures: Dates with no session.
         makeup_days: Weekdays a closed session may move to, in the same week.
-        catalogs: ``"builtin"`` or catalog file paths (relative to ``base_dir``).
+        catalogs: ``"builtin"`` or catalog file paths (relative to the program file).
         weekly_minutes: Minutes per week.
         require: How often kinds of service occur.
         tracks: Parallel sequences of skill modules.
         profiles: Compliance profiles the curriculum must also meet.
         rolling_admission: Open-enrolment coverage, or ``None`` for a closed cohort.
-        base_dir: The folder relative paths are read from (not part of equality).
+        catalog: The content the program draws on, resolved from ``catalogs`` when the
+            program is loaded (or given in Python); ``None`` means the built-in catalog.
+            Not part of equality, which compares what the file says.
+        profile_definitions: ``(reference, profile)`` pairs for the profiles read from
+            files when the program was loaded; not part of equality.
+        file: The file the program was read from, for messages; not part of equality.
     """
 
-    name: str = attrs.field(validator=check_text)
+    name: str = attrs.field(converter=nfc, validator=check_text)
     weeks: int = attrs.field(validator=[attrs.validators.ge(1), attrs.validators.le(520)])
     days: tuple[Weekday, ...] = attrs.field(converter=_days, validator=_unique_days)
     session: SessionShape
@@ -268,7 +280,11 @@ class Program:
     tracks: tuple[Track, ...] = attrs.field(default=(), converter=tuple)
     profiles: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     rolling_admission: RollingAdmission | None = None
-    base_dir: Path | None = attrs.field(default=None, eq=False, repr=False)
+    catalog: Catalog | None = attrs.field(default=None, eq=False, repr=False)
+    profile_definitions: tuple[Any, ...] = attrs.field(
+        default=(), eq=False, repr=False, converter=tuple
+    )
+    file: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         problems = [Problem(message=m, pointer=p) for p, m in self._problems()]
@@ -276,6 +292,13 @@ class Program:
             raise ProgramError(problems)
 
     def _problems(self) -> Iterable[tuple[str, str]]:
+        grid = self.session.grid
+        if int(self.start_time[3:]) % grid:
+            yield (
+                "/start_time",
+                f"sessions start at {self.start_time}, which is not on the program's "
+                f"{grid}-minute grid (session.grid)",
+            )
         if not self.days:
             yield "/days", "a program needs at least one session day ('days')"
         overlap = sorted(set(self.days) & set(self.makeup_days), key=lambda d: d.position)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from iopkit._public import publish
 from iopkit.curriculum._curriculum import Curriculum
-from iopkit.curriculum._files import curriculum_json as to_json
+from iopkit._files._load import curriculum_json as to_json
 from iopkit.export._csv import to_csv
 from iopkit.export._fhir import to_fhir, to_fhir_json
 from iopkit.export._html import to_html

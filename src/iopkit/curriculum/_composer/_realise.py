@@ -1,4 +1,5 @@
-"""Turning the search's picks into sessions: exact lengths, activities and block order."""
+"""Turning the search's picks into sessions: exact lengths on the grid, activities and
+block order."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from collections.abc import Sequence
 from iopkit._activity import Activity
 from iopkit._session import Block, Session
 from iopkit._types import ActivityKind
+from iopkit.curriculum._composer._menu import FillerClass, Piece, Role
+from iopkit.curriculum._composer._model import Model
+from iopkit.curriculum._composer._search import Pick, Search
 from iopkit.curriculum._curriculum import Week
-from iopkit.curriculum._menu import FillerClass, Item
-from iopkit.curriculum._model import Model
-from iopkit.curriculum._search import Pick, Search
 
 # Where kinds of filler sit in a session, earliest first: a calm start, teaching, then
 # practice and group process, with individual services around them.
@@ -33,7 +34,7 @@ _RANK = {
 }
 
 
-def _spread(total: int, lows: Sequence[int], highs: Sequence[int]) -> list[int]:
+def spread(total: int, lows: Sequence[int], highs: Sequence[int]) -> list[int]:
     """Values within [low, high] each, summing to ``total``, as even as possible."""
     values = list(lows)
     extra = total - sum(values)
@@ -52,12 +53,13 @@ def _spread(total: int, lows: Sequence[int], highs: Sequence[int]) -> list[int]:
 
 
 def choose_service(search: Search, picks: Sequence[Pick], w: int) -> list[int]:
-    """Service minutes per session of a week: near the preferred length, meeting the
-    weekly limits."""
-    model = search.model
-    mid = (model.wall_min + model.wall_max) // 2
-    preferred = [min(max(mid - p.choice.breaks * model.break_minutes, p.lo), p.hi) for p in picks]
-    breaks = sum(p.choice.breaks * model.break_minutes for p in picks)
+    """Service units per session of a week: near the preferred length, meeting the weekly
+    limits."""
+    session = search.model.session
+    size = session.breaks.size if session.breaks else 0
+    mid = (session.wall_lo + session.wall_hi) // 2
+    preferred = [min(max(mid - p.choice.breaks * size, p.lo), p.hi) for p in picks]
+    breaks = sum(p.choice.breaks * size for p in picks)
     window = search.service_window(w, sum(p.lo for p in picks), sum(p.hi for p in picks), breaks)
     if window is None:  # pragma: no cover - the search only keeps weeks that have one
         raise RuntimeError("internal error: a week without a service window")
@@ -66,8 +68,8 @@ def choose_service(search: Search, picks: Sequence[Pick], w: int) -> list[int]:
     if target == total:
         return preferred
     if target > total:
-        return _spread(target, preferred, [p.hi for p in picks])
-    lowered = _spread(
+        return spread(target, preferred, [p.hi for p in picks])
+    lowered = spread(
         sum(p.hi for p in picks) - target,
         [p.hi - v for p, v in zip(picks, preferred, strict=True)],
         [p.hi - p.lo for p in picks],
@@ -75,7 +77,7 @@ def choose_service(search: Search, picks: Sequence[Pick], w: int) -> list[int]:
     return [p.hi - d for p, d in zip(picks, lowered, strict=True)]
 
 
-class Realizer:
+class Realiser:
     """Builds concrete sessions, rotating interchangeable activities for variety."""
 
     def __init__(self, model: Model, classes: tuple[FillerClass, ...], seed: int) -> None:
@@ -94,66 +96,72 @@ class Realizer:
         result = []
         cursor = 0
         number = 1
-        for w, option in enumerate(search.options):
-            picks = search.picks[cursor : cursor + len(option.slots)]
-            cursor += len(option.slots)
+        for w, layout in enumerate(search.layouts):
+            picks = search.picks[cursor : cursor + len(layout.slots)]
+            cursor += len(layout.slots)
             services = choose_service(search, picks, w)
             sessions = []
             for pick, service in zip(picks, services, strict=True):
+                search.tick(8)
                 sessions.append(self.session(number, pick, service))
                 number += 1
             result.append(Week(number=w + 1, sessions=tuple(sessions)))
         return result
 
     def session(self, number: int, pick: Pick, service: int) -> Session:
-        """One concrete session realising ``service`` minutes."""
+        """One concrete session realising ``service`` units."""
         model = self.model
+        session = model.session
+        g = model.grid
         plan = pick.choice.plan_for(service)
-        capacity = model.break_after or 10**6
-        seg_lows = [sum(i.lo for i in seg) for seg in plan.segments]
-        seg_highs = [min(capacity, sum(i.hi for i in seg)) for seg in plan.segments]
-        seg_totals = _spread(service, seg_lows, seg_highs)
-        in_session: set[str] = {a.id for a in (*model.opening, *model.closing)}
+        capacity = session.breaks.after if session.breaks else 10**6
+        run_lows = [sum(p.lo for p in run) for run in plan.runs]
+        run_highs = [min(capacity, sum(p.hi for p in run)) for run in plan.runs]
+        run_totals = spread(service, run_lows, run_highs)
+        in_session: set[str] = {a.id for a in (*session.opening, *session.closing)}
         blocks: list[Block] = []
         start = 0
-        for seg_index, (segment, total) in enumerate(zip(plan.segments, seg_totals, strict=True)):
-            if seg_index > 0 and model.break_activity is not None:
-                blocks.append(
-                    Block.of(model.break_activity, start=start, minutes=model.break_minutes)
-                )
-                start += model.break_minutes
-            lengths = _spread(total, [i.lo for i in segment], [i.hi for i in segment])
+        for index, (run, total) in enumerate(zip(plan.runs, run_totals, strict=True)):
+            if index > 0 and session.breaks is not None:
+                brk = session.breaks
+                blocks.append(Block.of(brk.activity, start=start * g, minutes=brk.size * g))
+                start += brk.size
+            lengths = spread(total, [p.lo for p in run], [p.hi for p in run])
             placed = [
-                (self._activity(item, pick, in_session), item, minutes)
-                for item, minutes in zip(segment, lengths, strict=True)
+                (self._activity(piece, pick, in_session), piece, units)
+                for piece, units in zip(run, lengths, strict=True)
             ]
-            for activity, item, minutes in _arrange(placed):
+            for activity, piece, units in arrange(placed, pick.precedence):
                 lesson = None
-                if item.order >= 0:
-                    t, position = pick.lessons[item.order]
+                if piece.role == Role.LESSON:
+                    t, position = pick.lessons[piece.rank]
                     spec = model.tracks[t]
                     step = spec.lesson(position)
-                    lesson = (step.module, step.number, spec.track.name)
+                    lesson = (step.module, step.number, spec.name)
                 blocks.append(
                     Block.of(
                         activity,
-                        start=start,
-                        minutes=minutes,
+                        start=start * g,
+                        minutes=units * g,
                         module=lesson[0] if lesson else None,
                         lesson=lesson[1] if lesson else None,
                         track=lesson[2] if lesson else None,
                     )
                 )
-                start += minutes
+                start += units
         self.last_session = {b.activity for b in blocks}
-        return Session(number=number, day=pick.slot.day, date=pick.slot.date, blocks=blocks)
+        slot = pick.slot
+        return Session(
+            number=number, day=slot.day, date=slot.date, blocks=blocks, replaces=slot.replaces
+        )
 
-    def _activity(self, item: Item, pick: Pick, in_session: set[str]) -> Activity:
-        if item.activity is not None:
-            if item.order >= 0:
-                return pick.activities[item.order]
-            return item.activity
-        candidates = [a for a in self.order[item.cls] if a.id not in in_session]
+    def _activity(self, piece: Piece, pick: Pick, in_session: set[str]) -> Activity:
+        if piece.role == Role.LESSON:
+            t, position = pick.lessons[piece.rank]
+            return self.model.tracks[t].activity(position)
+        if piece.activity is not None:
+            return piece.activity
+        candidates = [a for a in self.order[piece.rank] if a.id not in in_session]
         candidates.sort(key=lambda a: (self.used[a.id], a.id in self.last_session))
         chosen = candidates[0]
         in_session.add(chosen.id)
@@ -161,17 +169,19 @@ class Realizer:
         return chosen
 
 
-def _arrange(placed: list[tuple[Activity, Item, int]]) -> list[tuple[Activity, Item, int]]:
-    """Order a segment: opening first, then fillers by rank with lessons kept together in
-    their order, closing last."""
-    opening = [p for p in placed if p[1].pin == 1]
-    closing = [p for p in placed if p[1].pin == 2]
-    lessons = sorted((p for p in placed if p[1].order >= 0), key=lambda p: p[1].order)
+Placed = tuple[Activity, Piece, int]
+
+
+def arrange(placed: list[Placed], precedence: frozenset[tuple[int, int]]) -> list[Placed]:
+    """Order a run: opening first, then fillers by rank with the lessons kept together in
+    an order that ``precedence`` allows, closing last."""
+    opening = sorted((p for p in placed if p[1].role == Role.OPENING), key=lambda p: p[1].rank)
+    closing = sorted((p for p in placed if p[1].role == Role.CLOSING), key=lambda p: p[1].rank)
+    lessons = _in_order([p for p in placed if p[1].role == Role.LESSON], precedence)
     fillers = sorted(
-        (p for p in placed if p[1].pin == 0 and p[1].order < 0),
+        (p for p in placed if p[1].role == Role.FILLER),
         key=lambda p: (_RANK.get(p[0].kind, 5), p[0].id),
     )
-    middle: list[tuple[Activity, Item, int]] = []
     if lessons:
         rank = _RANK.get(lessons[0][0].kind, 3)
         before = [f for f in fillers if _RANK.get(f[0].kind, 5) <= rank]
@@ -180,3 +190,21 @@ def _arrange(placed: list[tuple[Activity, Item, int]]) -> list[tuple[Activity, I
     else:
         middle = fillers
     return opening + middle + closing
+
+
+def _in_order(lessons: list[Placed], precedence: frozenset[tuple[int, int]]) -> list[Placed]:
+    """Lessons in a topological order of ``precedence`` (by lesson index), smallest index
+    first among those ready."""
+    ranks = {p[1].rank for p in lessons}
+    edges = [(a, b) for a, b in precedence if a in ranks and b in ranks]
+    waiting = {r: sum(1 for _, b in edges if b == r) for r in ranks}
+    by_rank = {p[1].rank: p for p in lessons}
+    result = []
+    while waiting:
+        ready = min(r for r, n in waiting.items() if n == 0)
+        del waiting[ready]
+        result.append(by_rank[ready])
+        for a, b in edges:
+            if a == ready:
+                waiting[b] -= 1
+    return result

@@ -1,0 +1,146 @@
+"""The composer: a valid multi-week curriculum, or the reasons none exists.
+
+Objects in, objects out: :func:`compose` works on a program, its catalog and profiles
+(resolved once, at the edge) and returns a :class:`~iopkit.curriculum.Curriculum`. It
+reads no file, changes no process-wide state, and its result depends only on its inputs
+and seed, so calls may run side by side in threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from iopkit._budget import Budget, Meter
+from iopkit._catalog import Catalog
+from iopkit.curriculum._composer._explain import (
+    WITNESS_FILLERS,
+    WITNESS_WORK,
+    explain,
+    quick_conflict,
+)
+from iopkit.curriculum._composer._menu import book_for
+from iopkit.curriculum._composer._model import build_model
+from iopkit.curriculum._composer._realise import Realiser
+from iopkit.curriculum._composer._search import Search
+from iopkit.curriculum._curriculum import Curriculum
+from iopkit.curriculum._profile import Profile
+from iopkit.curriculum._program import Program
+from iopkit.curriculum._resolve import resolve
+from iopkit.curriculum._rules import Context, Inputs, all_rules, run
+from iopkit.errors import BudgetExceededError, Problem, ProgramError
+
+
+def _check_arguments(program: object, catalog: object, seed: object) -> None:
+    if not isinstance(program, Program):
+        hint = (
+            "; to read a file use load_program(path)"
+            if isinstance(program, str | bytes) or hasattr(program, "__fspath__")
+            else ""
+        )
+        raise ProgramError(
+            [
+                Problem(
+                    message=f"compose() takes a Program (got {type(program).__name__}){hint}",
+                    pointer="program",
+                )
+            ]
+        )
+    if catalog is not None and not isinstance(catalog, Catalog):
+        raise ProgramError(
+            [
+                Problem(
+                    message=f"catalog must be a Catalog (got {type(catalog).__name__})",
+                    pointer="catalog",
+                )
+            ]
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ProgramError(
+            [
+                Problem(
+                    message=f"seed must be a whole number (got {type(seed).__name__})",
+                    pointer="seed",
+                )
+            ]
+        )
+
+
+def compose(
+    program: Program,
+    catalog: Catalog | None = None,
+    *,
+    seed: int = 0,
+    profiles: Iterable[str | Profile] = (),
+    budget: Budget | float | None = None,
+) -> Curriculum:
+    """Assemble a curriculum that meets every limit of the program and its profiles.
+
+    Args:
+        program: The limits to meet.
+        catalog: The content to draw on; by default the one the program carries (read
+            from its ``catalogs`` when it was loaded), or the built-in catalog.
+        seed: Different seeds may give different valid curricula; the same seed always
+            gives the same one.
+        profiles: Compliance profiles to meet besides the program's own (ids or objects).
+        budget: Seconds the composer may take, or a :class:`~iopkit.Budget` of time,
+            memory and work; past it, :class:`~iopkit.errors.BudgetExceededError`.
+
+    Returns:
+        A curriculum that :func:`validate` passes with no violation. It carries the
+        catalog it was made from.
+
+    Raises:
+        InfeasibleError: no curriculum meets every limit; ``reasons`` says why and
+            ``repairs`` what would fix it.
+        BudgetExceededError: the budget ran out first.
+        ProgramError: an argument is not what it should be, or the program names
+            something the catalog does not have.
+    """
+    _check_arguments(program, catalog, seed)
+    if isinstance(profiles, str | Profile):
+        profiles = (profiles,)
+    meter = Meter(Budget.of(budget))
+    return compose_inputs(resolve(program, catalog, profiles), seed, meter)
+
+
+def compose_inputs(inputs: Inputs, seed: int, meter: Meter) -> Curriculum:
+    """Compose from resolved inputs (see :func:`compose`)."""
+    rules = all_rules(inputs.program, inputs.profiles)
+    context = Context(program=inputs.program, catalog=inputs.catalog)
+    model = build_model(context, rules)
+    quick = quick_conflict(model, rules)
+    if quick is not None:
+        raise explain(inputs, rules, quick, meter, feasible)
+    search = Search(model, book_for(model.session), seed, meter)
+    if not search.run():
+        raise explain(inputs, rules, None, meter, feasible)
+    weeks = Realiser(model, search.book.classes, seed).weeks(search)
+    result = Curriculum(
+        program=attrs.evolve(inputs.program, catalog=inputs.catalog), weeks=tuple(weeks)
+    )
+    meter.tick(sum(len(s.blocks) for _, s in result.sessions()))
+    violations = run(rules, result, context)
+    if violations:  # pragma: no cover - the safety net: a bug in the composer
+        shown = "; ".join(str(v) for v in violations[:5])
+        raise RuntimeError(f"internal error: the composed curriculum breaks rules: {shown}")
+    return result
+
+
+def feasible(inputs: Inputs, meter: Meter) -> bool:
+    """Whether some curriculum meets every limit of the inputs (the exact search)."""
+    rules = all_rules(inputs.program, inputs.profiles)
+    model = build_model(Context(program=inputs.program, catalog=inputs.catalog), rules)
+    if quick_conflict(model, rules) is not None:
+        return False
+    # a quick look for a witness in a smaller space (at most three fillers and one lesson
+    # per track in a session): finding one proves feasibility; not finding one proves nothing
+    try:
+        small = book_for(model.session, WITNESS_FILLERS)
+        if Search(model, small, 0, meter.child(WITNESS_WORK), witness=True).run():
+            return True
+    except BudgetExceededError as exc:
+        if exc.limit != "work" or meter.work_limit is not None and meter.steps > meter.work_limit:
+            raise
+    return Search(model, book_for(model.session), 0, meter).run()

@@ -1,0 +1,673 @@
+"""Session menus: every distinct way one session can contribute to its week.
+
+For the lessons a session must hold, the menu lists the achievable combinations of counted
+features, breaks and service units (an interval), each with plans that realise it.
+
+Filler activities that no rule tells apart form one class. A flexible length is split where
+a feature's minimum length changes what it counts as. Fillers are chosen class by class in
+a dynamic program whose states merge every choice with the same counts and the same length
+profile (the multiset of filler lengths), so each distinct profile is packed once into the
+runs between breaks, however many ways of choosing activities lead to it.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import attrs
+
+from iopkit._activity import Activity
+from iopkit.curriculum._composer._model import Feature, SessionModel
+
+
+class Role(enum.IntEnum):
+    """Where a piece of a session plan may stand."""
+
+    OPENING = 0
+    LESSON = 1
+    FILLER = 2
+    CLOSING = 3
+
+
+@attrs.frozen
+class Piece:
+    """One block of a session plan, with its length interval in units.
+
+    ``rank`` orders opening and closing pieces among themselves, numbers a lesson in the
+    session (its index among the session's lessons) and names a filler's class.
+    """
+
+    lo: int
+    hi: int
+    counts: tuple[int, ...]
+    role: Role
+    rank: int
+    activity: Activity | None  # opening and closing pieces
+
+
+@attrs.frozen
+class Plan:
+    """A concrete shape: pieces per run (runs are separated by breaks), realising any
+    service total in [lo, hi]."""
+
+    runs: tuple[tuple[Piece, ...], ...]
+    lo: int
+    hi: int
+
+
+@attrs.frozen
+class Choice:
+    """A menu entry: counted features, breaks and a service interval, with its plans."""
+
+    counts: tuple[int, ...]
+    breaks: int
+    lo: int
+    hi: int
+    plans: tuple[Plan, ...]
+
+    def plan_for(self, service: int) -> Plan:
+        """A plan that realises exactly ``service`` units."""
+        for plan in self.plans:
+            if plan.lo <= service <= plan.hi:
+                return plan
+        raise ValueError(f"no plan for {service} units")  # pragma: no cover - guarded
+
+
+@attrs.frozen
+class FillerClass:
+    """Interchangeable filler activities and their length variants."""
+
+    activities: tuple[Activity, ...]
+    variants: tuple[tuple[int, int, tuple[int, ...]], ...]
+
+
+Variant = tuple[int, int, tuple[int, ...]]
+
+
+def variants(activity: Activity, span: tuple[int, int], features: Sequence[Feature]) -> list[Variant]:
+    """The activity's lengths split where a feature's minimum length changes its counts:
+    ``(lo, hi, counts)`` for each part."""
+    lo, hi = span
+    cuts = sorted(
+        {
+            f.min_units
+            for f in features
+            if f.min_units is not None and lo < f.min_units <= hi and f.counts(activity, hi)
+        }
+    )
+    bounds = [lo, *cuts, hi + 1]
+    return [
+        (a, b - 1, tuple(int(f.counts(activity, a)) for f in features))
+        for a, b in itertools.pairwise(bounds)
+    ]
+
+
+def filler_classes(session: SessionModel) -> tuple[FillerClass, ...]:
+    """Group the session's filler pool into classes no rule tells apart."""
+    groups: dict[tuple[Variant, ...], list[Activity]] = {}
+    for activity in session.pool:
+        span = session.units(activity)
+        if span is None:
+            continue
+        groups.setdefault(tuple(variants(activity, span, session.features)), []).append(activity)
+    return tuple(
+        FillerClass(tuple(acts), key) for key, acts in sorted(groups.items(), key=lambda kv: kv[1][0].id)
+    )
+
+
+#: Most menus a book keeps, and most books the shared cache keeps.
+MAX_MENUS = 20_000
+MAX_BOOKS = 32
+
+
+class MenuBook:
+    """The menus of one session shape, computed on demand and kept. Safe to share between
+    threads: menus are only ever added, complete, and are the same whoever computes them.
+    Each menu remembers the work it took, and a lookup charges that work again, so that a
+    work budget is spent the same whether a menu was cached or not."""
+
+    def __init__(self, session: SessionModel, most_fillers: int | None = None) -> None:
+        """``most_fillers`` limits sessions to that many filler blocks: a smaller space where
+        a witness of feasibility is quick to find (never used to conclude infeasibility)."""
+        self.session = session
+        self.most_fillers = most_fillers
+        self.classes = filler_classes(session)
+        self.menus: dict[tuple[object, ...], tuple[tuple[Choice, ...], int]] = {}
+        self.packings: dict[tuple[object, ...], tuple[tuple[int, ...], int] | None] = {}
+        # memos of the filler program: saturated sums of counts, merged length profiles
+        self._add: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...] | None] = {}
+        self._grow: dict[
+            tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]],
+            tuple[tuple[int, int], ...],
+        ] = {}
+        self.lock = threading.Lock()
+        self._combos = self._class_combos()
+
+    def menu(
+        self,
+        lessons: Sequence[tuple[Variant, ...] | None],
+        precedence: frozenset[tuple[int, int]],
+        tick: Callable[[int], None],
+    ) -> tuple[Choice, ...]:
+        """The menu of a session holding lessons with these length variants (or ``None``
+        for a lesson off the grid), ordered by ``precedence`` (pairs of lesson indices)."""
+        key = (tuple(lessons), precedence)
+        found = self.menus.get(key)
+        if found is not None:
+            tick(found[1])
+            return found[0]
+        counter = _Counter(tick)
+        menu = self._compute(lessons, precedence, counter)
+        with self.lock:
+            if len(self.menus) < MAX_MENUS:
+                self.menus.setdefault(key, (menu, counter.steps))
+        return menu
+
+    # -- enumeration -------------------------------------------------------------------
+
+    def _fixed(self, activity: Activity, role: Role, rank: int) -> list[Piece]:
+        span = self.session.units(activity)
+        if span is None:
+            return []
+        return [
+            Piece(lo, hi, counts, role, rank, activity)
+            for lo, hi, counts in variants(activity, span, self.session.features)
+        ]
+
+    def _class_combos(
+        self,
+    ) -> list[list[tuple[int, tuple[int, ...], tuple[Piece, ...], tuple[tuple[int, int], ...]]]]:
+        """For each class, every choice of its members: (low, counts, pieces, lengths), by
+        low."""
+        session = self.session
+        width = len(session.features)
+        most_units = session.max_service()
+        result = []
+        for index, cls in enumerate(self.classes):
+            limit = len(cls.activities) if session.no_repeat else max(1, most_units)
+            combos = []
+            for k in range(limit + 1):
+                shortest = k * min(v[0] for v in cls.variants)
+                if shortest > most_units:
+                    break
+                for combo in itertools.combinations_with_replacement(range(len(cls.variants)), k):
+                    pieces = tuple(
+                        Piece(cls.variants[v][0], cls.variants[v][1], cls.variants[v][2], Role.FILLER, index, None)
+                        for v in combo
+                    )
+                    counts = tuple(sum(p.counts[j] for p in pieces) for j in range(width))
+                    part = tuple(sorted((p.lo, p.hi) for p in pieces))
+                    combos.append((sum(p.lo for p in pieces), counts, pieces, part))
+            combos.sort(key=lambda c: c[0])
+            result.append(combos)
+        return result
+
+    def _compute(
+        self,
+        lessons: Sequence[tuple[Variant, ...] | None],
+        precedence: frozenset[tuple[int, int]],
+        counter: _Counter,
+    ) -> tuple[Choice, ...]:
+        session = self.session
+        if any(span is None for span in lessons):
+            return ()
+        opening = [self._fixed(a, Role.OPENING, i) for i, a in enumerate(session.opening)]
+        closing = [self._fixed(a, Role.CLOSING, i) for i, a in enumerate(session.closing)]
+        lesson_pieces = [
+            [Piece(lo, hi, counts, Role.LESSON, i, None) for lo, hi, counts in options or ()]
+            for i, options in enumerate(lessons)
+        ]
+        fixed_options = [*opening, *lesson_pieces, *closing]
+        if any(not options for options in fixed_options):
+            return ()  # an opening or closing activity is off the grid
+        caps = [f.cap for f in session.features]
+        width = len(caps)
+        upper = [None] * width
+        for bound in session.bounds:
+            if bound.max is not None:
+                old = upper[bound.feature]
+                upper[bound.feature] = bound.max if old is None else min(old, bound.max)
+        most = session.max_service()
+        cap = self.most_fillers
+        entries: dict[tuple[tuple[int, ...], int], list[Plan]] = {}
+        reach: dict[tuple[tuple[int, ...], int], list[tuple[int, int]]] = {}
+        packer = _Packer(session, precedence, counter, self.packings)
+        for fixed in itertools.product(*fixed_options):
+            raw = [sum(p.counts[j] for p in fixed) for j in range(width)]
+            low = sum(p.lo for p in fixed)
+            if low > most or any(u is not None and raw[j] > u for j, u in enumerate(upper)):
+                continue
+            start = tuple(min(c, caps[j]) for j, c in enumerate(raw))
+            states: dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]] = {
+                (start, ()): (low, ())
+            }
+            add, grow = self._add, self._grow
+            for combos in self._combos:
+                merged: dict[
+                    tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
+                    tuple[int, tuple[Piece, ...]],
+                ] = {}
+                for (counts, profile), (lo, chosen) in states.items():
+                    room = most - lo
+                    size = len(profile)
+                    steps = 0
+                    for extra_lo, extra_counts, pieces, part in combos:
+                        if extra_lo > room:
+                            break
+                        steps += 1
+                        if cap is not None and size + len(pieces) > cap:
+                            continue
+                        key = (counts, extra_counts)
+                        new_counts = add.get(key, _MISSING)
+                        if new_counts is _MISSING:
+                            summed = tuple(
+                                min(caps[j], counts[j] + extra_counts[j]) for j in range(width)
+                            )
+                            over = any(u is not None and summed[j] > u for j, u in enumerate(upper))
+                            new_counts = add[key] = None if over else summed
+                        if new_counts is None:
+                            continue
+                        if part:
+                            grown = (profile, part)
+                            new_profile = grow.get(grown)
+                            if new_profile is None:
+                                new_profile = grow[grown] = tuple(sorted(profile + part))
+                        else:
+                            new_profile = profile
+                        state = (new_counts, new_profile)
+                        if state not in merged:
+                            merged[state] = (lo + extra_lo, chosen + pieces)
+                    counter.tick(steps)
+                states = merged
+            for (counts, _), (_, fillers) in states.items():
+                if not self._bounds_met(counts):
+                    continue
+
+                def covered(breaks: int, lo: int, hi: int, counts: tuple[int, ...] = counts) -> bool:
+                    return _covers(reach.get((counts, breaks), []), lo, hi)
+
+                for breaks, plan in packer.plans((*fixed, *fillers), covered):
+                    key = (counts, breaks)
+                    entries.setdefault(key, []).append(plan)
+                    reach[key] = _add(reach.get(key, []), plan.lo, plan.hi)
+        choices = []
+        for (counts, breaks), plans in sorted(entries.items()):
+            for lo, hi, members in _merge(plans):
+                choices.append(Choice(counts, breaks, lo, hi, members))
+        return tuple(choices)
+
+    def _bounds_met(self, counts: tuple[int, ...]) -> bool:
+        for bound in self.session.bounds:
+            value = counts[bound.feature]
+            if value < bound.min or (bound.max is not None and value > bound.max):
+                return False
+        return True
+
+
+class _Counter:
+    """Counts the work of one menu, passing each step on to the operation's meter."""
+
+    __slots__ = ("_tick", "steps")
+
+    def __init__(self, tick: Callable[[int], None]) -> None:
+        self._tick = tick
+        self.steps = 0
+
+    def tick(self, steps: int = 1) -> None:
+        self.steps += steps
+        self._tick(steps)
+
+
+class _Packer:
+    """Splits a session's pieces into runs between breaks. Packings are cached in the book
+    by length profile, so menus of the same session shape share them."""
+
+    def __init__(
+        self,
+        session: SessionModel,
+        precedence: frozenset[tuple[int, int]],
+        counter: _Counter,
+        cache: dict[tuple[object, ...], tuple[tuple[int, ...], int] | None],
+    ) -> None:
+        self.session = session
+        self.precedence = precedence
+        self.counter = counter
+        self.cache = cache
+
+    def plans(
+        self, pieces: tuple[Piece, ...], covered: Callable[[int, int, int], bool]
+    ) -> Iterator[tuple[int, Plan]]:
+        """``(breaks, plan)`` for each number of breaks that adds service totals not yet
+        ``covered`` (``covered(breaks, lo, hi)``)."""
+        session = self.session
+        if not pieces:
+            return
+        low = sum(p.lo for p in pieces)
+        high = sum(p.hi for p in pieces)
+        spec = session.breaks
+        if spec is None:
+            lo, hi = max(low, session.wall_lo), min(high, session.wall_hi)
+            if lo <= hi:
+                yield 0, Plan((pieces,), lo, hi)
+            return
+        size, capacity = spec.size, spec.after
+        capped = sum(min(capacity, p.hi) for p in pieces)
+        first = max(0, math.ceil(low / capacity) - 1) if capacity > 0 else len(pieces)
+        last = len(pieces) - 1 if size > 0 else 0
+        for breaks in range(first, last + 1):
+            window_lo = max(low, session.wall_lo - breaks * size)
+            window_hi = session.wall_hi - breaks * size
+            if low > window_hi:
+                break
+            if window_lo > window_hi:
+                continue
+            bound = min(capped, (breaks + 1) * capacity, window_hi)
+            if bound < window_lo or covered(breaks, window_lo, bound):
+                continue
+            if breaks == 0:  # one run: it fits or it does not
+                if low <= capacity:
+                    yield 0, Plan((pieces,), window_lo, min(capacity, high, window_hi))
+                continue
+            found = self._packed(pieces, breaks + 1, window_lo, window_hi)
+            if found is not None:
+                runs, top = found
+                yield breaks, Plan(runs, window_lo, min(top, window_hi))
+
+    def _packed(
+        self, pieces: tuple[Piece, ...], count: int, need: int, want: int
+    ) -> tuple[tuple[tuple[Piece, ...], ...], int] | None:
+        order = sorted(
+            range(len(pieces)),
+            key=lambda i: (pieces[i].lo, pieces[i].hi, pieces[i].role, pieces[i].rank),
+        )
+        shape = tuple(
+            (
+                pieces[i].lo,
+                pieces[i].hi,
+                pieces[i].role,
+                pieces[i].rank if pieces[i].role != Role.FILLER else -1,
+            )
+            for i in order
+        )
+        key = (shape, count, need, want, self.precedence)
+        cached = self.cache.get(key, _MISSING)
+        if cached is _MISSING:
+            canonical = tuple(pieces[i] for i in order)
+            found = partition(
+                canonical,
+                count,
+                self.session.breaks.after if self.session.breaks else 0,
+                self.precedence,
+                need,
+                want,
+                self.counter.tick,
+            )
+            if found is None:
+                cached = None
+            else:
+                where = {id(p): r for r, run in enumerate(found[0]) for p in run}
+                cached = (tuple(where[id(p)] for p in canonical), found[1])
+            if len(self.cache) < MAX_PACKINGS:
+                self.cache[key] = cached
+        if cached is None:
+            return None
+        placement, top = cached  # type: ignore[misc]
+        runs: list[list[Piece]] = [[] for _ in range(count)]
+        for position, index in enumerate(order):
+            runs[placement[position]].append(pieces[index])
+        return tuple(tuple(run) for run in runs), top
+
+
+_MISSING: object = object()
+#: Most packings a book keeps.
+MAX_PACKINGS = 200_000
+
+
+def _covers(intervals: list[tuple[int, int]], lo: int, hi: int) -> bool:
+    """Whether the union of (merged, sorted) intervals holds every value of [lo, hi]."""
+    for a, b in intervals:
+        if a <= lo <= b:
+            if hi <= b:
+                return True
+            lo = b + 1
+    return False
+
+
+def _add(intervals: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The union with [lo, hi], merged and sorted (touching intervals join)."""
+    result: list[tuple[int, int]] = []
+    for a, b in sorted([*intervals, (lo, hi)]):
+        if result and a <= result[-1][1] + 1:
+            result[-1] = (result[-1][0], max(result[-1][1], b))
+        else:
+            result.append((a, b))
+    return result
+
+
+def _merge(plans: list[Plan]) -> list[tuple[int, int, tuple[Plan, ...]]]:
+    """Merge overlapping or touching plan intervals, keeping a few plans of each."""
+    ordered = sorted(plans, key=lambda p: (p.lo, p.hi))
+    merged: list[tuple[int, int, list[Plan]]] = []
+    for plan in ordered:
+        if merged and plan.lo <= merged[-1][1] + 1:
+            lo, hi, members = merged[-1]
+            if plan.hi > hi:
+                members.append(plan)
+                merged[-1] = (lo, plan.hi, members)
+            elif len(members) < 3:
+                members.append(plan)
+        else:
+            merged.append((plan.lo, plan.hi, [plan]))
+    return [(lo, hi, tuple(members)) for lo, hi, members in merged]
+
+
+def partition(
+    pieces: tuple[Piece, ...],
+    count: int,
+    capacity: int,
+    precedence: frozenset[tuple[int, int]],
+    need: int,
+    want: int,
+    tick: Callable[[int], None],
+) -> tuple[tuple[tuple[Piece, ...], ...], int] | None:
+    """Split pieces into ``count`` non-empty runs of at most ``capacity`` service units each
+    (opening pieces in the first run, closing in the last, lessons as ``precedence`` orders
+    them), reaching the largest total service (capped at ``want``); ``None`` when no split
+    reaches ``need``. Iterative depth-first search."""
+    n = len(pieces)
+    order = sorted(
+        range(n),
+        key=lambda i: (pieces[i].role == Role.FILLER, -pieces[i].lo, i),
+    )
+    lesson_at = {pieces[i].rank: i for i in range(n) if pieces[i].role == Role.LESSON}
+    before: dict[int, list[int]] = {}
+    after: dict[int, list[int]] = {}
+    for a, b in precedence:
+        if a in lesson_at and b in lesson_at:
+            before.setdefault(lesson_at[b], []).append(lesson_at[a])
+            after.setdefault(lesson_at[a], []).append(lesson_at[b])
+    loads = [0] * count
+    highs = [0] * count
+    sizes = [0] * count
+    where = [-1] * n
+    # the service a piece can add is at most its own length, and a run holds at most the
+    # capacity: these bound what the remaining pieces can still add
+    remaining_hi = [0] * (n + 1)
+    for pos in range(n - 1, -1, -1):
+        remaining_hi[pos] = remaining_hi[pos + 1] + min(capacity, pieces[order[pos]].hi)
+    last = count - 1
+    enough = min(want, remaining_hi[0], count * capacity)
+
+    def value() -> int:
+        return sum(min(capacity, h) for h in highs)
+
+    def choices(pos: int) -> list[int]:
+        index = order[pos]
+        piece = pieces[index]
+        low_bound, high_bound = 0, last
+        if piece.role == Role.OPENING:
+            high_bound = 0
+        elif piece.role == Role.CLOSING:
+            low_bound = last
+        elif piece.role == Role.LESSON:
+            for other in before.get(index, ()):
+                if where[other] >= 0:
+                    low_bound = max(low_bound, where[other])
+            for other in after.get(index, ()):
+                if where[other] >= 0:
+                    high_bound = min(high_bound, where[other])
+        else:
+            # identical fillers are interchangeable: place them in non-decreasing runs
+            for p in range(pos):
+                other = pieces[order[p]]
+                if other.role == Role.FILLER and (other.lo, other.hi, other.rank) == (
+                    piece.lo,
+                    piece.hi,
+                    piece.rank,
+                ):
+                    low_bound = max(low_bound, where[order[p]])
+        return [r for r in range(low_bound, high_bound + 1) if loads[r] + piece.lo <= capacity]
+
+    best_value = -1
+    best: tuple[tuple[Piece, ...], ...] | None = None
+    greedy = _greedy(pieces, order, count, capacity, before, tick)
+    if greedy is not None:
+        best_value, best = greedy
+        if best_value >= enough:
+            return (best, best_value) if best_value >= need else None
+    stop = False
+
+    def enter(pos: int) -> list[Any] | None:
+        """A frame for the node at ``pos`` (pieces before it placed), or ``None`` for a
+        leaf or a dead end."""
+        nonlocal best_value, best, stop
+        tick(1)
+        if sum(1 for s in sizes if s == 0) > n - pos:
+            return None
+        if pos == n:
+            total = value()
+            if total > best_value:
+                best_value = total
+                best = tuple(
+                    tuple(pieces[i] for i in range(n) if where[i] == r) for r in range(count)
+                )
+            stop = total >= enough
+            return None
+        if min(count * capacity, value() + remaining_hi[pos]) <= best_value:
+            return None
+        return [pos, choices(pos), 0]
+
+    stack: list[list[Any]] = []
+    root = enter(0)
+    if root is not None:
+        stack.append(root)
+    while stack and not stop:
+        frame = stack[-1]
+        pos, options, next_index = frame
+        index = order[pos]
+        piece = pieces[index]
+        if next_index > 0:  # undo the previous option of this position
+            run = options[next_index - 1]
+            loads[run] -= piece.lo
+            highs[run] -= piece.hi
+            sizes[run] -= 1
+            where[index] = -1
+        if next_index >= len(options):
+            stack.pop()
+            continue
+        run = options[next_index]
+        loads[run] += piece.lo
+        highs[run] += piece.hi
+        sizes[run] += 1
+        where[index] = run
+        frame[2] = next_index + 1
+        child = enter(pos + 1)
+        if child is not None:
+            stack.append(child)
+    if best is None or best_value < need:
+        return None
+    return best, best_value
+
+
+def _greedy(
+    pieces: tuple[Piece, ...],
+    order: list[int],
+    count: int,
+    capacity: int,
+    before: dict[int, list[int]],
+    tick: Callable[[int], None],
+) -> tuple[int, tuple[tuple[Piece, ...], ...]] | None:
+    """A quick split: each piece (largest first) into the run where it adds the most
+    service, runs kept non-empty. Often as good as it gets; the search then stops early.
+    ``None`` when it fails to place a piece."""
+    n = len(pieces)
+    loads = [0] * count
+    highs = [0] * count
+    sizes = [0] * count
+    where = [-1] * n
+    lessons = sorted(
+        (i for i in range(n) if pieces[i].role == Role.LESSON), key=lambda i: pieces[i].rank
+    )
+    ranked = [i for i in order if pieces[i].role != Role.LESSON]
+    sequence = [i for i in ranked if pieces[i].role != Role.FILLER]
+    sequence += lessons + [i for i in ranked if pieces[i].role == Role.FILLER]
+    for step, index in enumerate(sequence):
+        tick(1)
+        piece = pieces[index]
+        low, high = 0, count - 1
+        if piece.role == Role.OPENING:
+            high = 0
+        elif piece.role == Role.CLOSING:
+            low = count - 1
+        for other in before.get(index, ()):
+            low = max(low, where[other])
+        empty = [r for r in range(count) if sizes[r] == 0]
+        must_fill = len(empty) >= n - step
+        best_run = -1
+        best_key: tuple[int, int] | None = None
+        for run in range(low, high + 1):
+            if loads[run] + piece.lo > capacity or (must_fill and sizes[run] != 0):
+                continue
+            gain = min(capacity, highs[run] + piece.hi) - min(capacity, highs[run])
+            key = (gain, -loads[run])
+            if best_key is None or key > best_key:
+                best_key, best_run = key, run
+        if best_run < 0:
+            return None
+        loads[best_run] += piece.lo
+        highs[best_run] += piece.hi
+        sizes[best_run] += 1
+        where[index] = best_run
+    if any(s == 0 for s in sizes):
+        return None
+    value = sum(min(capacity, h) for h in highs)
+    runs = tuple(tuple(pieces[i] for i in range(n) if where[i] == r) for r in range(count))
+    return value, runs
+
+
+_BOOKS: OrderedDict[tuple[SessionModel, int | None], MenuBook] = OrderedDict()
+_BOOKS_LOCK = threading.Lock()
+
+
+def book_for(session: SessionModel, most_fillers: int | None = None) -> MenuBook:
+    """The shared menu book of a session shape (a small, bounded cache that never changes
+    results: only how soon they come)."""
+    key = (session, most_fillers)
+    with _BOOKS_LOCK:
+        book = _BOOKS.get(key)
+        if book is not None:
+            _BOOKS.move_to_end(key)
+            return book
+    book = MenuBook(session, most_fillers)
+    with _BOOKS_LOCK:
+        existing = _BOOKS.setdefault(key, book)
+        _BOOKS.move_to_end(key)
+        while len(_BOOKS) > MAX_BOOKS:
+            _BOOKS.popitem(last=False)
+    return existing

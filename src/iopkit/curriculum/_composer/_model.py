@@ -1,0 +1,629 @@
+"""The composer's model: the vocabulary rules state their limits in, and what it compiles to.
+
+Every limit the search knows comes from a rule's :meth:`~iopkit.curriculum._rules.Rule.contribute`
+call on a :class:`ModelBuilder`; nothing here reads a limit from the program directly.
+The builder then compiles to a :class:`Model` in whole steps of the time grid ("units"):
+an activity of 45 to 90 minutes on a 5-minute grid takes 9 to 18 units, so every length the
+search chooses is on the grid and the search stays complete under it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from iopkit._activity import MAX_ACTIVITY_MINUTES, Activity
+from iopkit._types import Range, Weekday
+from iopkit.curriculum._program import Per
+from iopkit.curriculum._rules import Context, Lesson, day_order
+from iopkit.curriculum._selector import Selector
+
+#: Longest session the model allows when no rule bounds session length (a day).
+DAY = 1440
+
+
+# -- the compiled model ----------------------------------------------------------------
+
+
+@attrs.frozen
+class Slot:
+    """A session in the calendar: its week (1-based), weekday and date; a make-up
+    session also names the closed date it replaces."""
+
+    week: int
+    day: Weekday
+    date: dt.date | None
+    replaces: dt.date | None = None
+
+    @property
+    def effective_day(self) -> Weekday:
+        """The day the session counts as for day-limited tracks."""
+        return Weekday.of(self.replaces.weekday()) if self.replaces is not None else self.day
+
+
+@attrs.frozen
+class Layout:
+    """One way to lay out a week's sessions (which closed sessions are made up)."""
+
+    slots: tuple[Slot, ...]
+
+
+@attrs.frozen
+class Feature:
+    """Something counted in each session: blocks matching a selector, at least
+    ``min_units`` long (in grid units), clipped at ``cap`` (larger counts never matter)."""
+
+    selector: Selector
+    min_units: int | None
+    cap: int
+
+    def counts(self, activity: Activity, units: int) -> bool:
+        """Whether a block of ``activity`` lasting ``units`` counts."""
+        if activity.is_break:
+            return False
+        if self.min_units is not None and units < self.min_units:
+            return False
+        return self.selector.matches_kind(
+            activity.id, activity.kind, activity.modality, activity.format
+        )
+
+    def may_count(self, activity: Activity, hi_units: int) -> bool:
+        """Whether some length up to ``hi_units`` of ``activity`` counts."""
+        return self.counts(activity, hi_units)
+
+
+@attrs.frozen
+class SessionBound:
+    """Per-session bounds on a feature (a ``per: session`` requirement)."""
+
+    rule_id: str
+    feature: int
+    min: int
+    max: int | None
+
+
+@attrs.frozen
+class CountLimit:
+    """Bounds on a feature counted over each week or over the whole program."""
+
+    rule_id: str
+    feature: int
+    per: Per
+    min: int
+    max: int | None
+
+
+@attrs.frozen
+class MinutesLimit:
+    """Bounds on each week's minutes (service, or wall-clock with ``wall``)."""
+
+    rule_id: str
+    min: int  # units
+    max: int | None  # units
+    wall: bool
+    taper_weeks: int
+
+
+@attrs.frozen
+class LongLimit:
+    """At least ``count`` sessions a week of at least ``units`` service units."""
+
+    rule_id: str
+    count: int
+    units: int
+    taper_weeks: int
+
+
+@attrs.frozen
+class BreakSpec:
+    """The break rule in units: a break of ``size`` at least every ``after`` service units."""
+
+    rule_id: str
+    after: int
+    size: int
+    activity: Activity
+
+
+@attrs.frozen
+class SessionModel:
+    """Everything that decides what one session can hold: the key of its menus."""
+
+    wall_lo: int
+    wall_hi: int
+    opening: tuple[Activity, ...]
+    closing: tuple[Activity, ...]
+    breaks: BreakSpec | None
+    pool: tuple[Activity, ...]
+    features: tuple[Feature, ...]
+    bounds: tuple[SessionBound, ...]
+    no_repeat: bool
+    lengths: tuple[tuple[str, int, int], ...]  # (activity id, lo, hi) in units, usable only
+
+    def units(self, activity: Activity) -> tuple[int, int] | None:
+        """An activity's lengths in units, or ``None`` when none is on the grid."""
+        return _lookup(self.lengths, activity.id)
+
+    def max_service(self) -> int:
+        """The most service units a session can hold with the breaks it then needs."""
+        if self.breaks is None:
+            return self.wall_hi
+        best = 0
+        for service in range(self.wall_hi + 1):
+            needed = max(0, math.ceil(service / self.breaks.after) - 1)
+            if service + needed * self.breaks.size <= self.wall_hi:
+                best = service
+        return best
+
+
+def _lookup(table: tuple[tuple[str, int, int], ...], key: str) -> tuple[int, int] | None:
+    for item, lo, hi in table:
+        if item == key:
+            return lo, hi
+    return None
+
+
+@attrs.frozen
+class TrackSpec:
+    """A track as the composer sees it."""
+
+    index: int
+    name: str
+    sequence: tuple[Lesson, ...]
+    activities: tuple[Activity, ...]  # one per lesson of the sequence
+    cycles: bool
+    core: bool
+    core_rule: str | None
+    pace_rule: str | None
+    per_session_min: int
+    per_session_max: int
+    per_week_min: int
+    per_week_max: int | None
+    first_week: int
+    last_week: int
+    days: frozenset[Weekday] | None
+    completed_at: tuple[frozenset[str], ...]  # modules completed after p lessons (p <= len)
+
+    def active(self, slot: Slot) -> bool:
+        """Whether the track may place lessons in this session."""
+        if not self.first_week <= slot.week <= self.last_week:
+            return False
+        return self.days is None or slot.effective_day in self.days
+
+    def completed(self, pointer: int) -> frozenset[str]:
+        """Modules completed once ``pointer`` lessons have been delivered."""
+        return self.completed_at[min(pointer, len(self.sequence))]
+
+    def lesson(self, position: int) -> Lesson:
+        """The lesson at a position of the (cycled) sequence."""
+        return self.sequence[position % len(self.sequence)]
+
+    def activity(self, position: int) -> Activity:
+        """The activity of the lesson at a position."""
+        return self.activities[position % len(self.activities)]
+
+    def remaining(self, pointer: int) -> float:
+        """Lessons still to deliver (infinite for a cycling track)."""
+        return math.inf if self.cycles else len(self.sequence) - pointer
+
+
+@attrs.frozen
+class Coverage:
+    """Every window of ``stay`` weeks teaches every core lesson."""
+
+    rule_id: str
+    stay: int
+    lessons: tuple[tuple[str, int], ...]
+
+
+@attrs.frozen
+class Model:
+    """Everything the search needs, compiled from the rules' contributions."""
+
+    context: Context
+    grid: int
+    weeks: tuple[tuple[Layout, ...], ...]
+    session: SessionModel
+    counts: tuple[CountLimit, ...]
+    minutes: tuple[MinutesLimit, ...]
+    long: tuple[LongLimit, ...]
+    tracks: tuple[TrackSpec, ...]
+    prerequisites: tuple[tuple[str, tuple[str, ...]], ...]  # module -> modules it requires
+    coverage: Coverage | None
+    unusable: tuple[tuple[str, str], ...]  # (activity id, why) for activities off the grid
+    trackers: tuple[Any, ...]
+
+    def requires(self, module: str) -> tuple[str, ...]:
+        """The modules a module requires (empty when prerequisites are not in force)."""
+        for item, required in self.prerequisites:
+            if item == module:
+                return required
+        return ()
+
+    def week_capacity(self, spec: TrackSpec, week: int) -> int:
+        """The most lessons a track can place in a 0-based week, over its layouts."""
+        best = 0
+        for layout in self.weeks[week]:
+            active = sum(1 for s in layout.slots if spec.active(s))
+            cap = active * spec.per_session_max
+            if spec.per_week_max is not None:
+                cap = min(cap, spec.per_week_max)
+            best = max(best, cap)
+        return best
+
+
+# -- the builder -----------------------------------------------------------------------
+
+
+class ModelBuilder:
+    """The vocabulary rules state their limits in. Each method records one kind of limit;
+    :meth:`build` compiles them. Limits of the same kind from several rules (a program's
+    and a profile's weekly minutes) are kept side by side and all enforced."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self._grid = 1
+        self._wall: Range | None = None
+        self._opening: tuple[str, ...] = ()
+        self._closing: tuple[str, ...] = ()
+        self._breaks: tuple[str, int, int, str] | None = None
+        self._fill: frozenset[str] | None = None
+        self._fill_set = False
+        self._no_repeat = False
+        self._catalog_lengths = False
+        self._calendar = False
+        self._session_counts: list[tuple[str, Selector, int, int | None]] = []
+        self._counts: list[tuple[str, Selector, Per, int, int | None]] = []
+        self._minutes: list[tuple[str, int, int | None, bool, int]] = []
+        self._long: list[tuple[str, int, int, int]] = []
+        self._paces: dict[int, tuple[str, Range, Range, tuple[Weekday, ...] | None, tuple[int, int]]] = {}
+        self._full: dict[int, str] = {}
+        self._lesson_order = False
+        self._prerequisites = False
+        self._coverage: tuple[str, int] | None = None
+        self._trackers: list[Any] = []
+
+    # session shape ------------------------------------------------------------------
+
+    def grid(self, rule_id: str, minutes: int) -> None:
+        """Every block starts and lasts a multiple of ``minutes``."""
+        del rule_id
+        self._grid = minutes
+
+    def session_minutes(self, rule_id: str, minutes: Range) -> None:
+        """Every session lasts within ``minutes`` (wall-clock, breaks included)."""
+        del rule_id
+        self._wall = minutes
+
+    def open_and_close(self, rule_id: str, opening: tuple[str, ...], closing: tuple[str, ...]) -> None:
+        """Every session starts with ``opening`` and ends with ``closing``, in order."""
+        del rule_id
+        self._opening, self._closing = opening, closing
+
+    def breaks(self, rule_id: str, after: int, minutes: int, activity: str) -> None:
+        """A break of ``minutes`` at least every ``after`` service minutes, only between
+        services; without this, sessions hold no breaks."""
+        self._breaks = (rule_id, after, minutes, activity)
+
+    def fill(self, rule_id: str, allowed: frozenset[str] | None) -> None:
+        """Sessions are filled only with these stand-alone activities (``None``: any)."""
+        del rule_id
+        self._fill, self._fill_set = allowed, True
+
+    def no_repeats(self, rule_id: str, exempt: tuple[str, ...]) -> None:
+        """No activity twice in a session (the opening and closing ones aside)."""
+        del rule_id, exempt
+        self._no_repeat = True
+
+    def catalog_lengths(self, rule_id: str) -> None:
+        """Activities last as long as the catalog says (otherwise any length)."""
+        del rule_id
+        self._catalog_lengths = True
+
+    def count_per_session(
+        self, rule_id: str, selector: Selector, minimum: int, maximum: int | None
+    ) -> None:
+        """Blocks matching ``selector`` in each session lie within the bounds."""
+        self._session_counts.append((rule_id, selector, minimum, maximum))
+
+    # across sessions ------------------------------------------------------------------
+
+    def calendar(self, rule_id: str) -> None:
+        """Sessions on the program's days and weeks, closures and make-up days."""
+        del rule_id
+        self._calendar = True
+
+    def count(
+        self, rule_id: str, selector: Selector, per: Per, minimum: int, maximum: int | None
+    ) -> None:
+        """Blocks matching ``selector`` over each week (or the program) lie within the
+        bounds."""
+        self._counts.append((rule_id, selector, per, minimum, maximum))
+
+    def weekly_minutes(
+        self,
+        rule_id: str,
+        minimum: int,
+        maximum: int | None,
+        *,
+        wall: bool = False,
+        taper_weeks: int = 0,
+    ) -> None:
+        """Each week's service minutes (or wall-clock minutes) lie within the bounds; the
+        last ``taper_weeks`` weeks may fall below the minimum."""
+        self._minutes.append((rule_id, minimum, maximum, wall, taper_weeks))
+
+    def long_sessions(self, rule_id: str, count: int, minutes: int, taper_weeks: int) -> None:
+        """At least ``count`` sessions a week hold ``minutes`` service minutes or more."""
+        self._long.append((rule_id, count, minutes, taper_weeks))
+
+    def track_pace(
+        self,
+        rule_id: str,
+        index: int,
+        *,
+        per_session: Range,
+        per_week: Range,
+        days: tuple[Weekday, ...] | None,
+        weeks: tuple[int, int],
+    ) -> None:
+        """Track ``index`` places lessons only on ``days`` in ``weeks``, at this pace."""
+        self._paces[index] = (rule_id, per_session, per_week, days, weeks)
+
+    def deliver_in_full(self, rule_id: str, index: int) -> None:
+        """Track ``index`` delivers its whole sequence."""
+        self._full[index] = rule_id
+
+    def lesson_order(self, rule_id: str) -> None:
+        """Tracks deliver their sequences in order."""
+        del rule_id
+        self._lesson_order = True
+
+    def prerequisites(self, rule_id: str) -> None:
+        """A module's first lesson comes after the last lesson of each module it requires."""
+        del rule_id
+        self._prerequisites = True
+
+    def cover_every_stay(self, rule_id: str, stay_weeks: int) -> None:
+        """Every window of ``stay_weeks`` weeks holds every lesson of every core track."""
+        self._coverage = (rule_id, stay_weeks)
+
+    def tracker(self, tracker: Any) -> None:
+        """A limit of a kind the vocabulary above cannot state: an object with the
+        :class:`~iopkit.curriculum._composer._search.Tracker` methods."""
+        self._trackers.append(tracker)
+
+    # compiling ------------------------------------------------------------------------
+
+    def build(self) -> Model:
+        """Compile the recorded limits into a model in grid units."""
+        program, catalog = self.context.program, self.context.catalog
+        g = self._grid
+        unusable: list[tuple[str, str]] = []
+
+        def units(activity: Activity) -> tuple[int, int] | None:
+            if self._catalog_lengths:
+                lo, hi = activity.minutes.min, activity.minutes.max or activity.minutes.min
+            else:
+                lo, hi = 1, MAX_ACTIVITY_MINUTES
+            first, last = math.ceil(lo / g), hi // g
+            return (first, last) if first <= last else None
+
+        wall = self._wall or Range(min=1, max=DAY)
+        wall_lo = max(1, math.ceil(wall.min / g))
+        wall_hi = (wall.max if wall.max is not None else DAY) // g
+        opening = tuple(catalog.activity(a) for a in self._opening)
+        closing = tuple(catalog.activity(a) for a in self._closing)
+        spec: BreakSpec | None = None
+        if self._breaks is not None:
+            rule_id, after, minutes, activity_id = self._breaks
+            activity = catalog.activity(activity_id)
+            if minutes % g == 0:
+                spec = BreakSpec(rule_id, after // g, minutes // g, activity)
+            else:
+                unusable.append((activity_id, f"breaks of {minutes} minutes are off the grid"))
+                spec = BreakSpec(rule_id, after // g, 0, activity)  # no break can be placed
+        fixed = {a.id for a in (*opening, *closing)}
+        allowed = self._fill if self._fill_set else None
+        pool_all = [
+            a
+            for a in catalog.activities
+            if not a.is_break and a.id not in fixed and (allowed is None or a.id in allowed)
+        ]
+        sequences = [self.context.sequence(t) for t in program.tracks]
+        used: list[Activity] = [*opening, *closing, *pool_all]
+        used += [catalog.activity(step.activity) for seq in sequences for step in seq]
+        lengths: dict[str, tuple[int, int]] = {}
+        for activity in used:
+            found = units(activity)
+            if found is None:
+                unusable.append(
+                    (activity.id, f"lasts {activity.minutes.describe('minutes')}, off the grid")
+                )
+            else:
+                lengths[activity.id] = found
+        pool = tuple(a for a in pool_all if a.id in lengths)
+
+        features: list[Feature] = []
+        caps: list[int] = []
+
+        def feature(selector: Selector, cap: int) -> int:
+            min_units = (
+                math.ceil(selector.min_minutes / g) if selector.min_minutes is not None else None
+            )
+            for index, known in enumerate(features):
+                if known.selector == selector:
+                    caps[index] = max(caps[index], cap)
+                    return index
+            features.append(Feature(selector, min_units, 0))
+            caps.append(cap)
+            return len(features) - 1
+
+        def cap_of(minimum: int, maximum: int | None) -> int:
+            return maximum + 1 if maximum is not None else minimum
+
+        counts = []
+        for rule_id, selector, per, minimum, maximum in self._counts:
+            if minimum == 0 and maximum is None:
+                continue  # counts nothing
+            counts.append(
+                CountLimit(rule_id, feature(selector, cap_of(minimum, maximum)), per, minimum, maximum)
+            )
+        bounds = []
+        for rule_id, selector, minimum, maximum in self._session_counts:
+            if minimum == 0 and maximum is None:
+                continue
+            bounds.append(
+                SessionBound(rule_id, feature(selector, cap_of(minimum, maximum)), minimum, maximum)
+            )
+        features = [attrs.evolve(f, cap=c) for f, c in zip(features, caps, strict=True)]
+        session = SessionModel(
+            wall_lo=wall_lo,
+            wall_hi=wall_hi,
+            opening=opening,
+            closing=closing,
+            breaks=spec,
+            pool=pool,
+            features=tuple(features),
+            bounds=tuple(bounds),
+            no_repeat=self._no_repeat,
+            lengths=tuple(sorted((k, lo, hi) for k, (lo, hi) in lengths.items())),
+        )
+        minutes = tuple(
+            MinutesLimit(
+                rule_id,
+                math.ceil(minimum / g),
+                maximum // g if maximum is not None else None,
+                wall,
+                taper,
+            )
+            for rule_id, minimum, maximum, wall, taper in self._minutes
+        )
+        long = tuple(
+            LongLimit(rule_id, count, math.ceil(minutes_ / g), taper)
+            for rule_id, count, minutes_, taper in self._long
+        )
+        tracks = tuple(self._track(i, seq, session) for i, seq in enumerate(sequences))
+        coverage = None
+        if self._coverage is not None:
+            rule_id, stay = self._coverage
+            lessons = sorted({(s.module, s.number) for t in tracks if t.core for s in t.sequence})
+            coverage = Coverage(rule_id, stay, tuple(lessons))
+        prerequisites = (
+            tuple(sorted((m.id, m.requires) for m in catalog.modules if m.requires))
+            if self._prerequisites
+            else ()
+        )
+        return Model(
+            context=self.context,
+            grid=g,
+            weeks=self._weeks(),
+            session=session,
+            counts=tuple(counts),
+            minutes=minutes,
+            long=long,
+            tracks=tracks,
+            prerequisites=prerequisites,
+            coverage=coverage,
+            unusable=tuple(unusable),
+            trackers=tuple(self._trackers),
+        )
+
+    def _track(self, index: int, sequence: tuple[Lesson, ...], session: SessionModel) -> TrackSpec:
+        program, catalog = self.context.program, self.context.catalog
+        track = program.tracks[index]
+        pace = self._paces.get(index)
+        activities = tuple(catalog.activity(step.activity) for step in sequence)
+        shortest = min(
+            (session.units(a) or (10**6, 0))[0] for a in activities
+        )
+        fit = max(1, session.wall_hi // max(1, shortest))
+        completed = [frozenset[str]()]
+        done: set[str] = set()
+        for lesson in sequence:
+            if lesson.number == len(catalog.module(lesson.module).lessons):
+                done.add(lesson.module)
+            completed.append(frozenset(done))
+        if pace is not None:
+            rule_id, per_session, per_week, days, (first, last) = pace
+            per_session_max = per_session.max if per_session.max is not None else fit
+        else:
+            rule_id, per_session, per_week, days = None, Range(), Range(), None
+            first, last = 1, program.weeks
+            per_session_max = fit
+        return TrackSpec(
+            index=index,
+            name=track.name,
+            sequence=sequence,
+            activities=activities,
+            cycles=self.context.cycles(track),
+            core=index in self._full,
+            core_rule=self._full.get(index),
+            pace_rule=rule_id,
+            per_session_min=per_session.min,
+            per_session_max=per_session_max,
+            per_week_min=per_week.min,
+            per_week_max=per_week.max,
+            first_week=first,
+            last_week=last,
+            days=frozenset(days) if days is not None else None,
+            completed_at=tuple(completed),
+        )
+
+    def _weeks(self) -> tuple[tuple[Layout, ...], ...]:
+        """For each week, the ways its sessions can be laid out, the fullest first. The
+        k-th make-up session of a week replaces its k-th closed session."""
+        program = self.context.program
+        closures = set(program.closures)
+        order = day_order(program)
+        result = []
+        for week in range(1, program.weeks + 1):
+            dates = program.week_dates(week)
+
+            def date_of(day: Weekday, dates: dict[Weekday, dt.date] | None = dates) -> dt.date | None:
+                return dates[day] if dates is not None else None
+
+            open_days = [d for d in program.days if date_of(d) is None or date_of(d) not in closures]
+            closed = sorted(
+                (d for d in program.days if d not in open_days), key=order.index
+            )
+            spare = sorted(
+                (
+                    d
+                    for d in program.makeup_days
+                    if d not in program.days and (date_of(d) is None or date_of(d) not in closures)
+                ),
+                key=order.index,
+            )
+            layouts = []
+            for size in range(min(len(closed), len(spare)), -1, -1):
+                for extra in itertools.combinations(spare, size):
+                    replaced = dict(zip(extra, closed, strict=False))
+                    days = sorted([*open_days, *extra], key=order.index)
+                    layouts.append(
+                        Layout(
+                            tuple(
+                                Slot(
+                                    week,
+                                    d,
+                                    date_of(d),
+                                    date_of(replaced[d]) if d in replaced else None,
+                                )
+                                for d in days
+                            )
+                        )
+                    )
+            result.append(tuple(layouts))
+        return tuple(result)
+
+
+def build_model(context: Context, rules: Iterable[Any]) -> Model:
+    """The model the rules make together."""
+    builder = ModelBuilder(context)
+    for rule in rules:
+        rule.contribute(builder)
+    return builder.build()

@@ -1,0 +1,710 @@
+"""The composer's search: weeks in order, sessions in order, depth first with propagation
+and memoised failures.
+
+The search is iterative (an explicit stack of generator frames), so a curriculum of any
+length needs no deep recursion. Its state is named: a :class:`RunState` carries what
+crosses weeks (track pointers, program counts, weeks since each core lesson was taught),
+a :class:`WeekState` what one week has gathered so far. Every bound it prunes with comes
+from a limit in the :class:`~iopkit.curriculum._composer._model.Model`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Generator, Iterator, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from iopkit._activity import Activity
+from iopkit._budget import Meter
+from iopkit.curriculum._composer._menu import Choice, MenuBook, Variant, variants
+from iopkit.curriculum._composer._model import Layout, Model, Slot, TrackSpec
+from iopkit.curriculum._program import Per
+
+#: How many of the most preferred lesson choices compete together on one score.
+HEAD_COMBOS = 4
+
+# Weights of the preferences that order candidates (lower scores are tried first).
+#: per break in a session: fewer breaks read as calmer sessions
+BREAK_WEIGHT = 0.2
+#: per unit of service away from the session's target
+SERVICE_WEIGHT = 0.1
+#: per occurrence a requirement still wants and this session does not give
+SHORT_WEIGHT = 3.0
+#: per occurrence beyond what a requirement wants
+EXTRA_WEIGHT = 0.5
+#: when a week still needs long sessions and this one is not long
+LONG_WEIGHT = 2.0
+#: per rank of a lesson choice beyond the ideal pace
+PACE_WEIGHT = 1.5
+
+
+class Tracker(Protocol):
+    """A limit of a new kind, followed by the search session by session: an automaton
+    whose state is part of the search state (and of its memo keys)."""
+
+    rule_id: str
+
+    def start(self) -> Any:
+        """The state before the first session."""
+
+    def session(self, state: Any, slot: Slot, pick: Pick) -> Any | None:
+        """The state after a session; ``None`` when the limit is already broken."""
+
+    def end_week(self, state: Any, week: int) -> Any | None:
+        """The state after a week; ``None`` when the limit is broken."""
+
+    def finish(self, state: Any) -> bool:
+        """Whether the limit is met at the end."""
+
+
+@attrs.frozen
+class Pick:
+    """What the search chose for one session."""
+
+    slot: Slot
+    lessons: tuple[tuple[int, int], ...]  # (track index, sequence position), session order
+    precedence: frozenset[tuple[int, int]]  # lesson i comes before lesson j
+    choice: Choice
+    lo: int  # the part of the choice's interval this pick uses (long-session splits)
+    hi: int
+
+
+@attrs.frozen
+class WeekState:
+    """What the week being filled has gathered so far."""
+
+    lo: int  # service units, at least
+    hi: int  # service units, at most
+    breaks: int  # break units
+    counts: tuple[int, ...]  # per weekly count limit
+    long: tuple[int, ...]  # long sessions, per long-session limit
+    lessons: tuple[int, ...]  # lessons per track
+    active: tuple[bool, ...]  # per track: active in some session so far
+
+
+@attrs.frozen
+class RunState:
+    """What crosses from week to week."""
+
+    pointers: tuple[int, ...]  # lessons delivered, per track
+    program: tuple[int, ...]  # per program count limit, clipped at what matters
+    ages: tuple[int, ...]  # weeks since each core lesson was last taught (coverage)
+    custom: tuple[Any, ...]  # per custom tracker
+
+
+@attrs.frozen
+class Candidate:
+    """A (lessons, menu choice) pair with its score."""
+
+    score: float
+    tie: float
+    rank: int
+    lo: int
+    choice: Choice
+    hi: int
+    long: tuple[int, ...]
+    combo: tuple[tuple[int, int], ...]  # (track, lessons) per track
+    lessons: tuple[tuple[int, int], ...]
+    precedence: frozenset[tuple[int, int]]
+
+
+Frame = Generator[Any, bool, bool]
+
+
+class Search:
+    """Depth-first search for a curriculum meeting every limit of a model."""
+
+    def __init__(
+        self,
+        model: Model,
+        book: MenuBook,
+        seed: int,
+        meter: Meter,
+        *,
+        witness: bool = False,
+    ) -> None:
+        """``witness`` restricts the search to one lesson per track and session: a smaller
+        space where a witness of feasibility is quick to find (never used to conclude
+        infeasibility)."""
+        self.model = model
+        self.book = book
+        self.rng = random.Random(seed)
+        self.meter = meter
+        self.witness = witness
+        self.failed: set[tuple[object, ...]] = set()
+        self.picks: list[Pick] = []
+        self.layouts: list[Layout] = []
+        counts = model.counts
+        self.week_counts = [c for c in counts if c.per is Per.WEEK]
+        self.program_counts = [c for c in counts if c.per is Per.PROGRAM]
+        self.n_weeks = len(model.weeks)
+        session = model.session
+        self.service_floor = sum(
+            (session.units(a) or (0, 0))[0] for a in (*session.opening, *session.closing)
+        )
+        self.service_ceiling = session.max_service()
+        self.feature_ceiling = self._feature_ceiling()
+        self.sessions_after = self._sessions_after()
+        # keyed by id, holding the object so that the id cannot be reused while kept
+        self.tie: dict[int, tuple[Choice, float]] = {}
+        self.prepared: dict[
+            int, tuple[Sequence[Choice], list[tuple[Choice, int, int, tuple[int, ...], float]]]
+        ] = {}
+        self.capacity_after = self._capacity_after()
+        self.active_sessions = self._active_sessions()
+        self.variant_cache: dict[str, tuple[Variant, ...] | None] = {}
+        self.cuts = sorted({limit.units for limit in model.long})
+
+    # -- bounds --------------------------------------------------------------------------
+
+    def _feature_ceiling(self) -> tuple[int, ...]:
+        """The most blocks of each feature one session can hold (a sound bound)."""
+        model = self.model
+        session = model.session
+        result = []
+        for feature in session.features:
+            fixed = sum(
+                1
+                for a in (*session.pool, *session.opening, *session.closing)
+                if (span := session.units(a)) is not None and feature.may_count(a, span[1])
+            )
+            lessons = sum(
+                spec.per_session_max
+                for spec in model.tracks
+                if any(
+                    (span := session.units(a)) is not None and feature.may_count(a, span[1])
+                    for a in spec.activities
+                )
+            )
+            result.append(min(feature.cap, fixed + lessons) if session.no_repeat else feature.cap)
+        return tuple(result)
+
+    def _sessions_after(self) -> list[int]:
+        """Sessions (at most) from week w on."""
+        after = [0] * (self.n_weeks + 1)
+        for w in range(self.n_weeks - 1, -1, -1):
+            after[w] = after[w + 1] + max(len(layout.slots) for layout in self.model.weeks[w])
+        return after
+
+    def _active_sessions(self) -> list[list[int]]:
+        """Per track: active sessions before each week (fullest layouts); the last entry
+        is the total."""
+        result = []
+        for spec in self.model.tracks:
+            before = [0] * (self.n_weeks + 1)
+            for w in range(self.n_weeks):
+                layout = self.model.weeks[w][0]
+                before[w + 1] = before[w] + sum(1 for s in layout.slots if spec.active(s))
+            result.append(before)
+        return result
+
+    def _capacity_after(self) -> list[list[int]]:
+        """For each track, the most lessons it can place from week w on."""
+        model = self.model
+        result = []
+        for spec in model.tracks:
+            cap = [0] * (self.n_weeks + 1)
+            for w in range(self.n_weeks - 1, -1, -1):
+                cap[w] = cap[w + 1] + model.week_capacity(spec, w)
+            result.append(cap)
+        return result
+
+    def tick(self, steps: int = 1) -> None:
+        """Count work; the meter raises when the budget is spent."""
+        self.meter.tick(steps)
+
+    # -- the search ------------------------------------------------------------------------
+
+    def run(self) -> bool:
+        """Whether a curriculum exists; :attr:`picks` and :attr:`layouts` hold it when it
+        does."""
+        model = self.model
+        start = RunState(
+            pointers=tuple(0 for _ in model.tracks),
+            program=tuple(0 for _ in self.program_counts),
+            ages=tuple(
+                model.coverage.stay for _ in model.coverage.lessons
+            )
+            if model.coverage
+            else (),
+            custom=tuple(t.start() for t in model.trackers),
+        )
+        stack: list[Frame] = [self._week(0, start)]
+        result: bool | None = None
+        while stack:
+            frame = stack[-1]
+            try:
+                child = frame.send(result) if result is not None else next(frame)
+            except StopIteration as stop:
+                stack.pop()
+                result = bool(stop.value)
+                continue
+            stack.append(child)
+            result = None
+        return bool(result)
+
+    def _week(self, w: int, run: RunState) -> Frame:
+        self.tick()
+        model = self.model
+        if w == self.n_weeks:
+            return self._final(run)
+        key = ("week", w, run)
+        if key in self.failed:
+            return False
+        if not self._tracks_can_finish(w, run.pointers):
+            self.failed.add(key)
+            return False
+        start = WeekState(
+            lo=0,
+            hi=0,
+            breaks=0,
+            counts=tuple(0 for _ in self.week_counts),
+            long=tuple(0 for _ in model.long),
+            lessons=tuple(0 for _ in model.tracks),
+            active=tuple(False for _ in model.tracks),
+        )
+        for index, layout in enumerate(model.weeks[w]):
+            self.layouts.append(layout)
+            if (yield self._session(w, index, layout, 0, run.pointers, run, start)):
+                return True
+            self.layouts.pop()
+        self.failed.add(key)
+        return False
+
+    def _final(self, run: RunState) -> bool:
+        model = self.model
+        for spec, p in zip(model.tracks, run.pointers, strict=True):
+            if spec.core and p < len(spec.sequence):
+                return False
+        for value, limit in zip(run.program, self.program_counts, strict=True):
+            if value < limit.min:
+                return False
+        return all(t.finish(s) for t, s in zip(model.trackers, run.custom, strict=True))
+
+    def _tracks_can_finish(self, w: int, pointers: tuple[int, ...]) -> bool:
+        for spec, p in zip(self.model.tracks, pointers, strict=True):
+            if spec.core and len(spec.sequence) - p > self.capacity_after[spec.index][w]:
+                return False
+        return True
+
+    def _session(
+        self,
+        w: int,
+        layout_index: int,
+        layout: Layout,
+        i: int,
+        week_pointers: tuple[int, ...],
+        run: RunState,
+        ws: WeekState,
+    ) -> Frame:
+        self.tick()
+        if i == len(layout.slots):
+            return (yield self._end_week(w, layout, week_pointers, run, ws))
+        key = ("session", w, layout_index, i, week_pointers, run, ws)
+        if key in self.failed:
+            return False
+        slot = layout.slots[i]
+        left = len(layout.slots) - i - 1
+        active = tuple(
+            a or spec.active(slot) for a, spec in zip(ws.active, self.model.tracks, strict=True)
+        )
+        for candidate in self._candidates(w, layout, i, week_pointers, run, ws):
+            applied = self._apply(candidate, ws, run.program)
+            if applied is None:
+                continue
+            next_ws, next_program = applied
+            next_ws = attrs.evolve(
+                next_ws,
+                lessons=tuple(n + k for n, (_, k) in zip(ws.lessons, candidate.combo, strict=True)),
+                active=active,
+            )
+            if not self._week_possible(w, next_ws, left, next_program):
+                continue
+            pointers = tuple(p + k for p, (_, k) in zip(run.pointers, candidate.combo, strict=True))
+            pick = Pick(
+                slot,
+                candidate.lessons,
+                candidate.precedence,
+                candidate.choice,
+                candidate.lo,
+                candidate.hi,
+            )
+            custom = run.custom
+            if self.model.trackers:
+                stepped = [
+                    t.session(s, slot, pick)
+                    for t, s in zip(self.model.trackers, run.custom, strict=True)
+                ]
+                if any(s is None for s in stepped):
+                    continue
+                custom = tuple(stepped)
+            self.picks.append(pick)
+            next_run = RunState(pointers, next_program, run.ages, custom)
+            if (yield self._session(w, layout_index, layout, i + 1, week_pointers, next_run, next_ws)):
+                return True
+            self.picks.pop()
+        self.failed.add(key)
+        return False
+
+    def _candidates(
+        self,
+        w: int,
+        layout: Layout,
+        i: int,
+        week_pointers: tuple[int, ...],
+        run: RunState,
+        ws: WeekState,
+    ) -> Iterator[Candidate]:
+        """(lessons, menu choice) pairs, best first. The few most preferred lesson choices
+        compete on one score; the rest follow in order (all are tried)."""
+        combos = self._lesson_options(w, layout, i, week_pointers, run.pointers, ws)
+
+        def scored(rank: int, combo: tuple[tuple[int, int], ...]) -> list[Candidate]:
+            built = self._lessons(combo, run.pointers)
+            if built is None:
+                return []
+            lessons, keys, precedence = built
+            menu = self.book.menu(keys, precedence, self.tick)
+            return [
+                Candidate(score + PACE_WEIGHT * rank, tie, rank, lo, choice, hi, long, combo, lessons, precedence)
+                for score, tie, lo, choice, hi, long in self._ordered(menu, w, i, layout, ws, run.program)
+            ]
+
+        def key(c: Candidate) -> tuple[float, float, int, int]:
+            return (c.score, c.tie, c.rank, c.lo)
+
+        head = [c for rank, combo in enumerate(combos[:HEAD_COMBOS]) for c in scored(rank, combo)]
+        yield from sorted(head, key=key)
+        for rank, combo in enumerate(combos[HEAD_COMBOS:], start=HEAD_COMBOS):
+            yield from sorted(scored(rank, combo), key=key)
+
+    # -- lessons ---------------------------------------------------------------------------
+
+    def _lesson_options(
+        self,
+        w: int,
+        layout: Layout,
+        i: int,
+        week_pointers: tuple[int, ...],
+        pointers: tuple[int, ...],
+        ws: WeekState,
+    ) -> list[tuple[tuple[int, int], ...]]:
+        slot = layout.slots[i]
+        per_track: list[list[int]] = []
+        for spec, start, p, done in zip(
+            self.model.tracks, week_pointers, pointers, ws.lessons, strict=True
+        ):
+            if not spec.active(slot):
+                per_track.append([0])
+                continue
+            remaining = spec.remaining(p)
+            # the week's floor must stay reachable with the active sessions still to come
+            later = sum(1 for s in layout.slots[i + 1 :] if spec.active(s))
+            floor = min(spec.per_week_min, spec.remaining(start))
+            low = int(
+                max(
+                    min(spec.per_session_min, remaining),
+                    floor - done - later * spec.per_session_max,
+                )
+            )
+            high = spec.per_session_max if not self.witness else min(spec.per_session_max, 1)
+            if spec.per_week_max is not None:
+                high = min(high, spec.per_week_max - done)
+            high = int(min(high, remaining))
+            if high < low:
+                return []
+            values = list(range(low, high + 1))
+            ideal = self._ideal(spec, w, i, p)
+            values.sort(key=lambda k: (abs(k - ideal), -k if not spec.core else k))
+            per_track.append(values)
+        return [tuple(enumerate(ks)) for ks in itertools.product(*per_track)]
+
+    def _ideal(self, spec: TrackSpec, w: int, i: int, p: int) -> float:
+        """How many lessons of the track this session would ideally hold: a core track
+        keeps an even pace over its active sessions (the k-th lesson near k / n of the
+        way); others take one in every session they may."""
+        if spec.cycles or not spec.core:
+            return max(1, min(spec.per_session_max, spec.per_session_min))
+        if p >= len(spec.sequence):
+            return 0
+        before = self.active_sessions[spec.index]
+        elapsed = before[w] + i + 1
+        due = math.ceil(len(spec.sequence) * elapsed / max(1, before[-1]))
+        return max(0, min(spec.per_session_max, due - p))
+
+    def _variants(self, activity: Activity) -> tuple[Variant, ...] | None:
+        found = self.variant_cache.get(activity.id, ())
+        if found == ():
+            session = self.model.session
+            span = session.units(activity)
+            found = (
+                None if span is None else tuple(variants(activity, span, session.features))
+            )
+            self.variant_cache[activity.id] = found
+        return found
+
+    def _lessons(
+        self, combo: tuple[tuple[int, int], ...], pointers: tuple[int, ...]
+    ) -> (
+        tuple[
+            tuple[tuple[int, int], ...],
+            tuple[tuple[Variant, ...] | None, ...],
+            frozenset[tuple[int, int]],
+        ]
+        | None
+    ):
+        """The session's lessons, their length variants and their order: lessons of one
+        track in sequence, and a module's first lesson after the last lesson of each module
+        it requires (in an earlier session, or before it in this one)."""
+        model = self.model
+        lessons: list[tuple[int, int]] = []
+        for t, k in combo:
+            lessons += [(t, pointers[t] + j) for j in range(k)]
+        if not lessons:
+            return (), (), frozenset()
+        completed: set[str] = set()
+        for spec, p in zip(model.tracks, pointers, strict=True):
+            completed |= spec.completed(p)
+        precedence: set[tuple[int, int]] = set()
+        for index in range(1, len(lessons)):
+            if lessons[index][0] == lessons[index - 1][0]:
+                precedence.add((index - 1, index))
+        steps = [model.tracks[t].lesson(pos) for t, pos in lessons]
+        for index, lesson in enumerate(steps):
+            if lesson.number != 1:
+                continue
+            for required in model.requires(lesson.module):
+                if required in completed:
+                    continue
+                size = len(model.context.catalog.module(required).lessons)
+                enders = [
+                    j
+                    for j, other in enumerate(steps)
+                    if other.module == required and other.number == size
+                ]
+                if not enders:
+                    return None
+                precedence.add((enders[0], index))
+        if not _acyclic(len(lessons), precedence):
+            return None
+        activities = [model.tracks[t].activity(p) for t, p in lessons]
+        if model.session.no_repeat and len({a.id for a in activities}) < len(activities):
+            return None  # the same lesson twice in one session
+        keys = tuple(self._variants(a) for a in activities)
+        return tuple(lessons), keys, frozenset(precedence)
+
+    # -- menu choices ------------------------------------------------------------------------
+
+    def _ordered(
+        self,
+        menu: Sequence[Choice],
+        w: int,
+        i: int,
+        layout: Layout,
+        ws: WeekState,
+        program: tuple[int, ...],
+    ) -> list[tuple[float, float, int, Choice, int, tuple[int, ...]]]:
+        """Menu choices scored (lower is better) with their tie-breaks."""
+        model = self.model
+        left_in_week = len(layout.slots) - i
+        target = self._target_service(ws, left_in_week)
+        # what each counted limit still wants from this session (state, not choice)
+        wants: list[tuple[int, float]] = []
+        for pos, limit in enumerate(self.week_counts):
+            need = limit.min - ws.counts[pos]
+            wants.append((limit.feature, max(0.0, need / left_in_week)))
+        sessions_left = self.sessions_after[w] - i
+        total = self.sessions_after[0]
+        for pos, limit in enumerate(self.program_counts):
+            # spread over the program: the k-th occurrence near (k - 1/2) / min of the way
+            pace = limit.min * (total - sessions_left + 1) / max(1, total)
+            wants.append((limit.feature, max(0.0, math.floor(pace + 0.5) - program[pos])))
+        short_long = [ws.long[pos] < limit.count for pos, limit in enumerate(model.long)]
+        scored: list[tuple[float, float, int, Choice, int, tuple[int, ...]]] = []
+        for choice, lo, hi, long, tie in self._prepared(menu):
+            score = BREAK_WEIGHT * choice.breaks
+            if hi < target:
+                score += (target - hi) * SERVICE_WEIGHT * model.grid
+            elif lo > target:
+                score += (lo - target) * SERVICE_WEIGHT * model.grid
+            counts = choice.counts
+            for feature, want in wants:
+                got = counts[feature]
+                score += SHORT_WEIGHT * (want - got) if want > got else EXTRA_WEIGHT * (got - want)
+            for pos, behind in enumerate(short_long):
+                if behind and not long[pos]:
+                    score += LONG_WEIGHT
+            scored.append((score, tie, lo, choice, hi, long))
+        return scored
+
+    def _prepared(
+        self, menu: Sequence[Choice]
+    ) -> list[tuple[Choice, int, int, tuple[int, ...], float]]:
+        """The menu's choices split at long-session thresholds, with stable tie-breaks."""
+        entry = self.prepared.get(id(menu))
+        if entry is not None and entry[0] is menu:
+            return entry[1]
+        found = []
+        for choice in menu:
+            known = self.tie.get(id(choice))
+            if known is None or known[0] is not choice:
+                known = self.tie[id(choice)] = (choice, self.rng.random())
+            found += [(choice, lo, hi, long, known[1]) for lo, hi, long in self._split(choice)]
+        self.prepared[id(menu)] = (menu, found)
+        return found
+
+    def _target_service(self, ws: WeekState, left: int) -> float:
+        session = self.model.session
+        mid = (session.wall_lo + session.wall_hi) / 2
+        per_session = mid - (session.breaks.size if session.breaks else 0)
+        need = 0.0
+        for limit in self.model.minutes:
+            if limit.min:
+                need = max(need, (limit.min - ws.lo) / max(1, left))
+        return max(per_session, need)
+
+    def _split(self, choice: Choice) -> Iterator[tuple[int, int, tuple[int, ...]]]:
+        pieces = [(choice.lo, choice.hi)]
+        for cut in self.cuts:
+            split = []
+            for lo, hi in pieces:
+                if lo < cut <= hi:
+                    split += [(lo, cut - 1), (cut, hi)]
+                else:
+                    split.append((lo, hi))
+            pieces = split
+        for lo, hi in pieces:
+            yield lo, hi, tuple(int(lo >= limit.units) for limit in self.model.long)
+
+    def _apply(
+        self, candidate: Candidate, ws: WeekState, program: tuple[int, ...]
+    ) -> tuple[WeekState, tuple[int, ...]] | None:
+        choice = candidate.choice
+        counts = list(ws.counts)
+        for pos, limit in enumerate(self.week_counts):
+            counts[pos] += choice.counts[limit.feature]
+            if limit.max is not None and counts[pos] > limit.max:
+                return None
+            counts[pos] = min(counts[pos], limit.max + 1 if limit.max is not None else limit.min)
+        new_program = list(program)
+        for pos, limit in enumerate(self.program_counts):
+            new_program[pos] += choice.counts[limit.feature]
+            if limit.max is not None and new_program[pos] > limit.max:
+                return None
+            new_program[pos] = min(new_program[pos], limit.max if limit.max is not None else limit.min)
+        size = self.model.session.breaks.size if self.model.session.breaks else 0
+        state = WeekState(
+            lo=ws.lo + candidate.lo,
+            hi=ws.hi + candidate.hi,
+            breaks=ws.breaks + choice.breaks * size,
+            counts=tuple(counts),
+            long=tuple(a + b for a, b in zip(ws.long, candidate.long, strict=True)),
+            lessons=ws.lessons,
+            active=ws.active,
+        )
+        return state, tuple(new_program)
+
+    def _week_possible(self, w: int, ws: WeekState, left: int, program: tuple[int, ...]) -> bool:
+        model = self.model
+        later = left + self.sessions_after[w + 1]
+        for pos, limit in enumerate(self.program_counts):
+            if program[pos] + later * self.feature_ceiling[limit.feature] < limit.min:
+                return False
+        for limit in model.minutes:
+            extra = ws.breaks if limit.wall else 0
+            if limit.max is not None and ws.lo + extra + left * self.service_floor > limit.max:
+                return False
+            tapering = w + 1 > self.n_weeks - limit.taper_weeks
+            ceiling = self.service_ceiling + (
+                model.session.wall_hi - self.service_ceiling if limit.wall else 0
+            )
+            if not tapering and ws.hi + extra + left * ceiling < limit.min:
+                return False
+        for pos, limit in enumerate(self.week_counts):
+            if ws.counts[pos] + left * self.feature_ceiling[limit.feature] < limit.min:
+                return False
+        for pos, long_limit in enumerate(model.long):
+            if (
+                w + 1 <= self.n_weeks - long_limit.taper_weeks
+                and ws.long[pos] + left < long_limit.count
+            ):
+                return False
+        return True
+
+    def _end_week(
+        self,
+        w: int,
+        layout: Layout,
+        week_pointers: tuple[int, ...],
+        run: RunState,
+        ws: WeekState,
+    ) -> Frame:
+        model = self.model
+        if self.service_window(w, ws.lo, ws.hi, ws.breaks) is None:
+            return False
+        for pos, limit in enumerate(self.week_counts):
+            if ws.counts[pos] < limit.min:
+                return False
+        for pos, long_limit in enumerate(model.long):
+            if w + 1 <= self.n_weeks - long_limit.taper_weeks and ws.long[pos] < long_limit.count:
+                return False
+        for spec, start, done, active in zip(
+            model.tracks, week_pointers, ws.lessons, ws.active, strict=True
+        ):
+            if active and done < min(spec.per_week_min, spec.remaining(start)):
+                return False
+        ages = run.ages
+        coverage = model.coverage
+        if coverage is not None:
+            taught = set()
+            for pick in self.picks[len(self.picks) - len(layout.slots) :]:
+                for t, position in pick.lessons:
+                    spec = model.tracks[t]
+                    if spec.core:
+                        lesson = spec.lesson(position)
+                        taught.add((lesson.module, lesson.number))
+            ages = tuple(
+                0 if lesson in taught else min(age + 1, coverage.stay)
+                for lesson, age in zip(coverage.lessons, ages, strict=True)
+            )
+            if w + 1 >= coverage.stay and any(a >= coverage.stay for a in ages):
+                return False
+        custom = run.custom
+        if model.trackers:
+            stepped = [t.end_week(s, w + 1) for t, s in zip(model.trackers, custom, strict=True)]
+            if any(s is None for s in stepped):
+                return False
+            custom = tuple(stepped)
+        return (yield self._week(w + 1, RunState(run.pointers, run.program, ages, custom)))
+
+    def service_window(self, w: int, lo: int, hi: int, breaks: int) -> tuple[int, int] | None:
+        """The week's total service units, reachable within [lo, hi] with ``breaks`` break
+        units, that meet every weekly limit; ``None`` when there are none."""
+        for limit in self.model.minutes:
+            extra = breaks if limit.wall else 0
+            if not w + 1 > self.n_weeks - limit.taper_weeks:
+                lo = max(lo, limit.min - extra)
+            if limit.max is not None:
+                hi = min(hi, limit.max - extra)
+        return (lo, hi) if lo <= hi else None
+
+
+def _acyclic(size: int, edges: set[tuple[int, int]]) -> bool:
+    incoming = [0] * size
+    for _, b in edges:
+        incoming[b] += 1
+    ready = [i for i in range(size) if incoming[i] == 0]
+    seen = 0
+    while ready:
+        node = ready.pop()
+        seen += 1
+        for a, b in edges:
+            if a == node:
+                incoming[b] -= 1
+                if incoming[b] == 0:
+                    ready.append(b)
+    return seen == size

@@ -1,0 +1,192 @@
+"""What every rule is: one limit, and everything about it in one class.
+
+A rule type owns four things, so that a new limit is one class and its tests:
+
+- :meth:`Rule.check` reports where a finished curriculum breaks the limit (the validator);
+- :meth:`Rule.contribute` states the limit in the composer's vocabulary (the search);
+- :meth:`Rule.reason` words the limit for a clinician, with its numbers (explanations);
+- :meth:`Rule.relax` says whether and how the limit can be dropped (explanations): it
+  returns the composer's inputs without the limit, or ``None`` for the frame every
+  curriculum lives in (lessons in order, no activity twice in a session).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from iopkit._catalog import Catalog
+from iopkit._types import Weekday
+from iopkit.curriculum._curriculum import Curriculum
+from iopkit.curriculum._profile import Profile
+from iopkit.curriculum._program import Program, SessionShape, Track
+
+if TYPE_CHECKING:
+    from iopkit.curriculum._composer._model import ModelBuilder
+
+
+@attrs.frozen(kw_only=True)
+class Violation:
+    """One way a curriculum breaks a rule, and where.
+
+    Attributes:
+        rule: The id of the broken rule, such as ``"weekly_minutes"``.
+        message: What is wrong, as a sentence with the numbers.
+        week: The 1-based week, when the violation is in one week.
+        session: The session's number, when in one session.
+        block: The 1-based index of the block in the session, when in one block.
+    """
+
+    rule: str
+    message: str
+    week: int | None = None
+    session: int | None = None
+    block: int | None = None
+
+    def where(self) -> str:
+        """The location in words, for example ``"week 2, session 5, block 3"``."""
+        parts = []
+        if self.week is not None:
+            parts.append(f"week {self.week}")
+        if self.session is not None:
+            parts.append(f"session {self.session}")
+        if self.block is not None:
+            parts.append(f"block {self.block}")
+        return ", ".join(parts) or "curriculum"
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.where()}: {self.message}"
+
+
+@attrs.frozen
+class Lesson:
+    """One step of a track's sequence: a module's lesson."""
+
+    module: str
+    number: int
+    activity: str
+
+
+@attrs.frozen(kw_only=True)
+class Inputs:
+    """What the composer works from: a program, its catalog and its profiles, resolved.
+
+    Relaxing a limit returns new inputs, so a relaxed program is an ordinary program that
+    any checker (the composer, the validator, an independent model in the tests) reads.
+
+    Attributes:
+        program: The program.
+        catalog: The content it draws on.
+        profiles: The compliance profiles it must also meet.
+    """
+
+    program: Program
+    catalog: Catalog
+    profiles: tuple[Profile, ...] = attrs.field(default=(), converter=tuple)
+
+    def with_program(self, **changes: Any) -> Inputs:
+        """The inputs with some of the program's fields changed."""
+        return attrs.evolve(self, program=attrs.evolve(self.program, **changes))
+
+    def with_session(self, **changes: Any) -> Inputs:
+        """The inputs with some of the session shape's fields changed."""
+        shape: SessionShape = attrs.evolve(self.program.session, **changes)
+        return self.with_program(session=shape)
+
+    def with_track(self, index: int, **changes: Any) -> Inputs:
+        """The inputs with one track changed."""
+        tracks = list(self.program.tracks)
+        tracks[index] = attrs.evolve(tracks[index], **changes)
+        return self.with_program(tracks=tuple(tracks))
+
+    def with_profile(self, profile_id: str, **changes: Any) -> Inputs:
+        """The inputs with one profile changed."""
+        profiles = tuple(
+            attrs.evolve(p, **changes) if p.id == profile_id else p for p in self.profiles
+        )
+        return attrs.evolve(self, profiles=profiles)
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """What rules need besides the curriculum: the program and its catalog."""
+
+    program: Program
+    catalog: Catalog
+
+    def sequence(self, track: Track) -> tuple[Lesson, ...]:
+        """The track's lessons in teaching order (one pass)."""
+        return tuple(
+            Lesson(module_id, number, lesson.id)
+            for module_id in track.modules
+            for number, lesson in enumerate(self.catalog.module(module_id).lessons, start=1)
+        )
+
+    def cycles(self, track: Track) -> bool:
+        """Whether the track's sequence starts again when it ends."""
+        return track.repeat or (self.program.rolling_admission is not None and track.core)
+
+    def track_active(self, track: Track, week: int, day: Weekday) -> bool:
+        """Whether the track may place a lesson in this week on this day."""
+        first, last = self.program.track_window(track)
+        return first <= week <= last and (track.days is None or day in track.days)
+
+
+class Rule(abc.ABC):
+    """A limit a curriculum must meet.
+
+    Every rule has a stable :attr:`id` (``"session.minutes"``, ``"require[2]"``,
+    ``"cms-iop:weekly_minutes"``), a one-line :attr:`description`, and the four parts
+    described in the module's docstring. Rules are frozen attrs classes.
+    """
+
+    #: A stable id, such as ``"session.minutes"`` or ``"require[2]"``.
+    id: str
+    #: One line saying what the rule demands.
+    description: ClassVar[str] = ""
+
+    @abc.abstractmethod
+    def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
+        """Every violation of this rule in the curriculum."""
+
+    @abc.abstractmethod
+    def contribute(self, model: ModelBuilder) -> None:
+        """State the limit in the composer's vocabulary."""
+
+    @abc.abstractmethod
+    def reason(self, context: Context) -> str:
+        """The limit in a clinician's words, with its numbers, as a reason is shown."""
+
+    @abc.abstractmethod
+    def relax(self, inputs: Inputs) -> Inputs | None:
+        """The inputs without this limit, or ``None`` when it belongs to the frame."""
+
+    @property
+    def where(self) -> str:
+        """Where the limit is stated: a JSON pointer into the program file, or
+        ``profile:<id>``."""
+        return ""
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``"1 lesson"``, ``"2 lessons"``: a count with its noun."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def title(context: Context, activity_id: str) -> str:
+    """An activity's title in quotes, or its id when the catalog lacks it."""
+    try:
+        return f"'{context.catalog.activity(activity_id).title}'"
+    except KeyError:
+        return f"'{activity_id}'"
+
+
+def minutes_text(value: int) -> str:
+    """Minutes as a clinician reads them: ``"50 minutes"``, ``"9 h 05 min"``."""
+    if value < 60:
+        return plural(value, "minute")
+    hours, rest = divmod(value, 60)
+    return f"{hours} h" if rest == 0 else f"{hours} h {rest:02d} min"

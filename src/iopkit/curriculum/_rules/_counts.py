@@ -1,0 +1,305 @@
+"""Limits that count across sessions: how often a kind of service occurs, minutes per
+week, and long sessions per week. Programs and compliance profiles both make them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar
+
+import attrs
+
+from iopkit._session import Block
+from iopkit._types import Range
+from iopkit.curriculum._curriculum import Curriculum, Week
+from iopkit.curriculum._profile import Profile
+from iopkit.curriculum._program import Count, Per, Program, Requirement, WeeklyMinutes
+from iopkit.curriculum._rules._base import (
+    Context,
+    Inputs,
+    Rule,
+    Violation,
+    minutes_text,
+    plural,
+)
+
+if TYPE_CHECKING:
+    from iopkit.curriculum._composer._model import ModelBuilder
+
+
+def _neutral(requirement: Requirement) -> Requirement:
+    return attrs.evolve(requirement, min=0, max=None)
+
+
+@attrs.frozen(kw_only=True)
+class RequirementRule(Rule):
+    """Blocks matching a selector occur as often as a requirement says."""
+
+    requirement: Requirement
+    source: str = "the program"
+    id: str = "require"
+    index: int = 0
+    profile: str | None = None
+    description: ClassVar[str] = "a kind of service occurs as often as required"
+
+    @classmethod
+    def from_program(cls, program: Program) -> Iterator[Rule]:
+        """One rule per ``require`` entry."""
+        for i, req in enumerate(program.require):
+            yield cls(requirement=req, id=f"require[{i}]", index=i)
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> Iterator[Rule]:
+        """One rule per requirement of the profile."""
+        for i, req in enumerate(profile.require):
+            yield cls(
+                requirement=req,
+                id=f"{profile.id}:require[{i}]",
+                index=i,
+                source=profile.id,
+                profile=profile.id,
+            )
+
+    @property
+    def where(self) -> str:
+        """The program key, or the profile."""
+        if self.profile is not None:
+            return f"profile:{self.profile}/require/{self.index}"
+        return f"/require/{self.index}"
+
+    def _verdict(self, count: int) -> str | None:
+        req = self.requirement
+        what = req.selector.describe()
+        if count < req.min:
+            return (
+                f"{count} {what}, but {self.source} needs at least {req.min} per {req.per.value}"
+            )
+        if req.max is not None and count > req.max:
+            return (
+                f"{count} {what}, but {self.source} allows at most {req.max} per {req.per.value}"
+            )
+        return None
+
+    def count(self, blocks: Iterable[Block]) -> int:
+        """How many of the blocks match."""
+        return sum(1 for b in blocks if self.requirement.selector.matches(b))
+
+    def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
+        """Counts per session, week or program against the bounds."""
+        per = self.requirement.per
+        if per is Per.SESSION:
+            for week, session in curriculum.sessions():
+                message = self._verdict(self.count(session.blocks))
+                if message:
+                    yield Violation(
+                        rule=self.id, week=week.number, session=session.number, message=message
+                    )
+        elif per is Per.WEEK:
+            for week in curriculum.weeks:
+                message = self._verdict(self.count(b for s in week.sessions for b in s.blocks))
+                if message:
+                    yield Violation(rule=self.id, week=week.number, message=message)
+        else:
+            message = self._verdict(self.count(b for _, _, _, b in curriculum.blocks()))
+            if message:
+                yield Violation(rule=self.id, message=message)
+
+    def contribute(self, model: ModelBuilder) -> None:
+        """A count per session, week or program, with its bounds."""
+        req = self.requirement
+        if req.per is Per.SESSION:
+            model.count_per_session(self.id, req.selector, req.min, req.max)
+        else:
+            model.count(self.id, req.selector, req.per, req.min, req.max)
+
+    def reason(self, context: Context) -> str:
+        """For example "cms-iop needs at least 2 group blocks of 50+ minutes per week"."""
+        req = self.requirement
+        what = req.selector.describe()
+        per = f"per {req.per.value}"
+        if req.max is None:
+            amount = f"at least {req.min}"
+        elif req.min == req.max:
+            amount = f"exactly {req.max}"
+        elif req.min == 0:
+            amount = f"at most {req.max}"
+        else:
+            amount = f"{req.min} to {req.max}"
+        return f"{self.source} needs {amount} {what} {per}"
+
+    def relax(self, inputs: Inputs) -> Inputs | None:
+        """The requirement without bounds (kept in place, so other ids stay valid)."""
+        if self.profile is not None:
+            profile = next(p for p in inputs.profiles if p.id == self.profile)
+            require = list(profile.require)
+            require[self.index] = _neutral(require[self.index])
+            return inputs.with_profile(self.profile, require=tuple(require))
+        require = list(inputs.program.require)
+        require[self.index] = _neutral(require[self.index])
+        return inputs.with_program(require=tuple(require))
+
+
+@attrs.frozen(kw_only=True)
+class WeeklyMinutesRule(Rule):
+    """Minutes per week (service or wall-clock) lie within a range; a profile may let the
+    last ``taper_weeks`` weeks fall below the minimum (stepping down)."""
+
+    range: Range
+    count: Count = Count.SERVICE
+    taper_weeks: int = 0
+    source: str = "the program"
+    id: str = "weekly_minutes"
+    profile: str | None = None
+    description: ClassVar[str] = "minutes per week are within the weekly range"
+
+    @classmethod
+    def from_program(cls, program: Program) -> Iterator[Rule]:
+        """The rule of ``weekly_minutes``, when it sets a bound."""
+        weekly = program.weekly_minutes
+        if weekly.min > 0 or weekly.max is not None:
+            yield cls(range=weekly.range, count=weekly.count)
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> Iterator[Rule]:
+        """The profile's weekly minutes."""
+        if profile.weekly_minutes is not None:
+            wm = profile.weekly_minutes
+            yield cls(
+                id=f"{profile.id}:weekly_minutes",
+                range=Range(min=wm.min, max=wm.max),
+                count=wm.count,
+                taper_weeks=wm.taper_weeks,
+                source=profile.id,
+                profile=profile.id,
+            )
+
+    @property
+    def where(self) -> str:
+        """The program key, or the profile."""
+        if self.profile is not None:
+            return f"profile:{self.profile}/weekly_minutes"
+        return "/weekly_minutes"
+
+    def measure(self, week: Week) -> int:
+        """The week's minutes as this rule counts them."""
+        return week.service_minutes if self.count is Count.SERVICE else week.minutes
+
+    def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
+        """Each week's minutes against the range."""
+        what = "service minutes" if self.count is Count.SERVICE else "minutes (breaks included)"
+        total_weeks = len(curriculum.weeks)
+        for week in curriculum.weeks:
+            value = self.measure(week)
+            tapering = week.number > total_weeks - self.taper_weeks
+            if value < self.range.min and not tapering:
+                yield Violation(
+                    rule=self.id,
+                    week=week.number,
+                    message=f"the week has {value} {what} ({minutes_text(value)}), but "
+                    f"{self.source} needs at least {self.range.min} "
+                    f"({minutes_text(self.range.min)})",
+                )
+            if self.range.max is not None and value > self.range.max:
+                yield Violation(
+                    rule=self.id,
+                    week=week.number,
+                    message=f"the week has {value} {what} ({minutes_text(value)}), but "
+                    f"{self.source} allows at most {self.range.max} "
+                    f"({minutes_text(self.range.max)})",
+                )
+
+    def contribute(self, model: ModelBuilder) -> None:
+        """Bounds on each week's minutes."""
+        model.weekly_minutes(
+            self.id,
+            self.range.min,
+            self.range.max,
+            wall=self.count is Count.WALL,
+            taper_weeks=self.taper_weeks,
+        )
+
+    def reason(self, context: Context) -> str:
+        """For example "cms-iop needs at least 540 service minutes (9 h) a week"."""
+        what = "service minutes" if self.count is Count.SERVICE else "minutes (breaks included)"
+        low, high = self.range.min, self.range.max
+        if high is None:
+            amount = f"at least {low} {what} ({minutes_text(low)})"
+        elif low == 0:
+            amount = f"at most {high} {what} ({minutes_text(high)})"
+        else:
+            amount = f"{low} to {high} {what} ({minutes_text(low)} to {minutes_text(high)})"
+        taper = (
+            f"; the last {plural(self.taper_weeks, 'week')} may fall below"
+            if self.taper_weeks
+            else ""
+        )
+        return f"{self.source} needs {amount} a week{taper}"
+
+    def relax(self, inputs: Inputs) -> Inputs | None:
+        """No weekly bounds from this source."""
+        if self.profile is not None:
+            return inputs.with_profile(self.profile, weekly_minutes=None)
+        return inputs.with_program(weekly_minutes=WeeklyMinutes())
+
+
+@attrs.frozen(kw_only=True)
+class LongSessions(Rule):
+    """At least ``min`` sessions a week have at least ``min_minutes`` service minutes."""
+
+    min: int
+    min_minutes: int
+    taper_weeks: int = 0
+    source: str = "the program"
+    id: str = "long-sessions"
+    profile: str | None = None
+    description: ClassVar[str] = "enough long sessions each week"
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> Iterator[Rule]:
+        """The profile's long sessions."""
+        if profile.long_sessions is not None:
+            yield cls(
+                id=f"{profile.id}:long_sessions",
+                min=profile.long_sessions.min,
+                min_minutes=profile.long_sessions.min_minutes,
+                taper_weeks=profile.weekly_minutes.taper_weeks if profile.weekly_minutes else 0,
+                source=profile.id,
+                profile=profile.id,
+            )
+
+    @property
+    def where(self) -> str:
+        """The profile."""
+        return f"profile:{self.profile}/long_sessions" if self.profile else ""
+
+    def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
+        """Long sessions of each week."""
+        total = len(curriculum.weeks)
+        for week in curriculum.weeks:
+            if week.number > total - self.taper_weeks:
+                continue
+            long = sum(1 for s in week.sessions if s.service_minutes >= self.min_minutes)
+            if long < self.min:
+                yield Violation(
+                    rule=self.id,
+                    week=week.number,
+                    message=f"{plural(long, 'session')} of {self.min_minutes}+ service minutes, "
+                    f"but {self.source} needs at least {self.min} a week",
+                )
+
+    def contribute(self, model: ModelBuilder) -> None:
+        """A weekly count of long sessions."""
+        model.long_sessions(self.id, self.min, self.min_minutes, self.taper_weeks)
+
+    def reason(self, context: Context) -> str:
+        """For example "ahcccs-s9480 needs at least 2 sessions a week of 180+ service
+        minutes"."""
+        return (
+            f"{self.source} needs at least {plural(self.min, 'session')} a week of "
+            f"{self.min_minutes}+ service minutes"
+        )
+
+    def relax(self, inputs: Inputs) -> Inputs | None:
+        """No long-session count from this profile."""
+        if self.profile is None:  # pragma: no cover - only profiles make this rule
+            return None
+        return inputs.with_profile(self.profile, long_sessions=None)
