@@ -31,6 +31,7 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
     """Whether some curriculum meets every limit of ``program`` (no profiles)."""
     m = cp_model.CpModel()
     shape = program.session
+    grid = shape.grid
     wall_lo, wall_hi = shape.minutes.min, shape.minutes.max
     brk = shape.breaks
     opening = [catalog.activity(a) for a in shape.opening]
@@ -43,8 +44,15 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
     ]
 
     # calendar -------------------------------------------------------------------------
-    slots = []  # (week, day, present literal or True)
+    # slots: (week, day, present literal or True, {closed day: literal "replaces it"})
+    # the k-th make-up session used in a week replaces the k-th closed session, in day order
+    slots = []
     closures = set(program.closures)
+    start_wd = program.start.weekday() if program.start else 0
+
+    def rank(day):  # type: ignore[no-untyped-def]
+        return (Weekday(day).position - start_wd) % 7
+
     for week in range(1, program.weeks + 1):
         first = program.start + dt.timedelta(weeks=week - 1) if program.start else None
 
@@ -53,24 +61,30 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
                 return None
             return first + dt.timedelta(days=(Weekday(day).position - first.weekday()) % 7)
 
-        closed = 0
-        for day in program.days:
+        closed_days = []
+        for day in sorted(program.days, key=rank):
             if date_of(day) in closures:
-                closed += 1
+                closed_days.append(Weekday(day))
             else:
-                slots.append((week, Weekday(day), True))
-        extra = []
-        for day in program.makeup_days:
+                slots.append((week, Weekday(day), True, {}))
+        used = []
+        for day in sorted(program.makeup_days, key=rank):
             if day not in program.days and date_of(day) not in closures:
                 lit = m.NewBoolVar(f"makeup{week}{day}")
-                extra.append(lit)
-                slots.append((week, Weekday(day), lit))
-        m.Add(sum(extra) <= closed)
-    order = {}
-    start_wd = program.start.weekday() if program.start else 0
-    for week, day, _ in slots:
-        order[(week, day)] = (week, (day.position - start_wd) % 7)
-    slots.sort(key=lambda s: order[(s[0], s[1])])
+                position = sum(used)  # how many make-up sessions come before this one
+                replaces = {}
+                for k, closed in enumerate(closed_days):
+                    b = m.NewBoolVar(f"replaces{week}{day}{closed}")
+                    at_k = m.NewBoolVar(f"rank{week}{day}{k}")
+                    m.Add(position == k).OnlyEnforceIf(at_k)
+                    m.Add(position != k).OnlyEnforceIf(at_k.Not())
+                    m.AddBoolAnd([lit, at_k]).OnlyEnforceIf(b)
+                    m.AddBoolOr([lit.Not(), at_k.Not()]).OnlyEnforceIf(b.Not())
+                    replaces[closed] = b
+                used.append(lit)
+                slots.append((week, Weekday(day), lit, replaces))
+        m.Add(sum(used) <= len(closed_days))
+    slots.sort(key=lambda s: (s[0], rank(s[1])))
     S = len(slots)
 
     def present(s):  # type: ignore[no-untyped-def]
@@ -86,10 +100,26 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
         ]
         cycles = track.repeat or (program.rolling_admission is not None and track.core)
         first, last = program.track_window(track)
-        active = [
-            first <= slots[s][0] <= last and (track.days is None or slots[s][1] in track.days)
-            for s in range(S)
-        ]
+        # a literal that is true when the track may place lessons in the slot (a make-up
+        # session counts as the closed day it replaces)
+        active = []
+        for s in range(S):
+            week, day, _, replaces = slots[s]
+            if not first <= week <= last:
+                active.append(False)
+            elif track.days is None:
+                active.append(True)
+            elif replaces:
+                lits = [b for closed, b in replaces.items() if closed in track.days]
+                if lits:
+                    on = m.NewBoolVar("active")
+                    m.AddBoolOr(lits).OnlyEnforceIf(on)
+                    m.AddBoolAnd([b.Not() for b in lits]).OnlyEnforceIf(on.Not())
+                    active.append(on)
+                else:
+                    active.append(False)
+            else:
+                active.append(day in track.days)
         # without a per-session maximum, a session holds as many lessons as fit in it
         shortest = min(les.minutes.min for _, _, les in seq)
         per_max = (
@@ -97,7 +127,7 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
             if track.per_session.max is not None
             else max(1, wall_hi // shortest)
         )
-        room = sum(active) * per_max
+        room = sum(1 for a in active if a is not False) * per_max
         q_max = room if cycles else min(room, len(seq))
         tracks.append((track, seq, cycles, active, per_max, q_max))
 
@@ -119,9 +149,20 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
         if p is not True:
             m.Add(b == 0).OnlyEnforceIf(p.Not())
 
+        if brk is not None and brk.minutes % grid:
+            m.Add(b == 0)  # a break off the time grid cannot be placed
+
         def item(activity, used, tag, s=s, b=b):  # type: ignore[no-untyped-def]
             lo, hi = activity.minutes.min, activity.minutes.max
+            # every length is a whole number of grid steps
+            steps = m.NewIntVar(0, hi // grid, f"U{s}{tag}")
             length = m.NewIntVar(0, hi, f"L{s}{tag}")
+            m.Add(length == grid * steps)
+            if -(-lo // grid) > hi // grid:  # no length of the activity is on the grid
+                if used is True:
+                    m.Add(length < 0)  # infeasible
+                else:
+                    m.Add(used == 0)
             m.Add(length >= lo).OnlyEnforceIf(used)
             if used is not True:
                 m.Add(length == 0).OnlyEnforceIf(used.Not())
@@ -151,8 +192,10 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
         for t, (_, seq, _, active, _, q_max) in enumerate(tracks):
             for q in range(q_max):
                 lit = m.NewBoolVar(f"z{t}_{q}_{s}")
-                if not active[s]:
+                if active[s] is False:
                     m.Add(lit == 0)
+                elif active[s] is not True:
+                    m.AddImplication(lit, active[s])
                 if p is not True:
                     m.AddImplication(lit, p)
                 z[(t, q, s)] = item(catalog.activity(seq[q % len(seq)][2].id), lit, f"t{t}q{q}")
@@ -280,13 +323,23 @@ def feasible(program: Program, catalog: Catalog, seconds: float = 60.0) -> bool:
             in_week = sum(z[(t, q, s)][1] for q in range(q_max) for s in ss)
             if track.per_week.max is not None:
                 m.Add(in_week <= track.per_week.max)
-            if any(active[s] for s in ss) and track.per_week.min:
+            week_lits = [active[s] for s in ss if active[s] is not False]
+            if week_lits and track.per_week.min:
+                if any(a is True for a in week_lits):
+                    week_on = True
+                else:
+                    week_on = m.NewBoolVar("week-active")
+                    m.AddBoolOr(week_lits).OnlyEnforceIf(week_on)
+                    m.AddBoolAnd([a.Not() for a in week_lits]).OnlyEnforceIf(week_on.Not())
                 if cycles:
-                    m.Add(in_week >= track.per_week.min)
+                    floor = track.per_week.min
                 else:
                     floor = m.NewIntVar(0, track.per_week.min, "floor")
                     m.AddMinEquality(floor, [track.per_week.min, len(seq) - before])
+                if week_on is True:
                     m.Add(in_week >= floor)
+                else:
+                    m.Add(in_week >= floor).OnlyEnforceIf(week_on)
             before = before + in_week
         for s in range(S):
             m.Add(sum(z[(t, q, s)][1] for q in range(q_max)) <= per_max)

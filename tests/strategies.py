@@ -330,7 +330,12 @@ def small_programs(draw: st.DrawFn, *, rolling: bool = True):  # type: ignore[no
             )
         )
     tracks = []
-    for t, module in enumerate(catalog.modules[: draw(st.integers(0, 2))]):
+    # tracks draw their modules from the catalog in any order, so a module may depend on
+    # one that another track teaches, listed before or after it (cross-track prerequisites)
+    module_ids = [m.id for m in catalog.modules]
+    count = draw(st.integers(0, 2)) if module_ids else 0
+    for t in range(count):
+        chosen = draw(st.lists(st.sampled_from(module_ids), min_size=1, max_size=2))
         track_days = None
         if draw(st.booleans()):
             track_days = (draw(st.sampled_from(days)),)
@@ -342,8 +347,8 @@ def small_programs(draw: st.DrawFn, *, rolling: bool = True):  # type: ignore[no
         tracks.append(
             Track(
                 name=f"T{t}",
-                modules=(module.id,) * draw(st.integers(1, 2)),
-                per_session=Range(min=0, max=draw(st.integers(1, 2))),
+                modules=tuple(chosen),
+                per_session=Range(min=0, max=draw(st.integers(1, 3))),
                 per_week=Range(min=per_week_min, max=draw(st.sampled_from([None, 1, 2, 3]))),
                 days=track_days,
                 weeks=window,

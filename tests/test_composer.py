@@ -307,3 +307,71 @@ class TestTargeted:
         program = attrs.evolve(load_program(EXAMPLE), weeks=40, closures=())
         with pytest.raises(BudgetExceededError, match="time budget"):
             compose(program, budget=0.0001)
+
+
+def _variants() -> list[Program]:
+    """Eight different programs: the example reshaped (weeks, days, closures, tracks)."""
+    base = load_program(EXAMPLE)
+    return [
+        base,
+        attrs.evolve(base, weeks=4, closures=()),
+        attrs.evolve(base, days=("mon", "wed", "thu"), makeup_days=("tue", "fri")),
+        attrs.evolve(base, weeks=12, closures=(dt.date(2027, 2, 9),)),
+        attrs.evolve(base, tracks=base.tracks[:1]),
+        attrs.evolve(base, require=base.require[:3], profiles=()),
+        attrs.evolve(base, session=attrs.evolve(base.session, minutes=Range(min=120, max=150))),
+        attrs.evolve(base, weeks=6, days=("tue", "thu", "fri"), closures=(), makeup_days=()),
+    ]
+
+
+def _outcome(program: Program, seed: int) -> str:
+    try:
+        return curriculum_json(compose(program, seed=seed, budget=120))
+    except InfeasibleError as exc:
+        return "infeasible\n" + str(exc)
+
+
+class TestThreads:
+    def test_threads_match_sequential(self):
+        """Eight different programs composed from eight threads at once, twice, give
+        byte-identical results (curricula and explanations) to composing them one by one."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        programs = _variants()
+        sequential = [_outcome(p, i) for i, p in enumerate(programs)]
+        assert any(s.startswith("infeasible") for s in sequential)
+        assert any(not s.startswith("infeasible") for s in sequential)
+        for _ in range(2):
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                parallel = list(pool.map(_outcome, programs, range(len(programs))))
+            assert parallel == sequential
+
+    def test_recursion_limit_untouched(self):
+        """Composing a long program leaves the interpreter's recursion limit as it was."""
+        before = sys.getrecursionlimit()
+        program = attrs.evolve(load_program(EXAMPLE), weeks=52, closures=(), profiles=())
+        compose(program, budget=120)
+        assert sys.getrecursionlimit() == before
+
+
+class TestPrerequisitesInOneSession:
+    def test_regression(self):
+        """The reported program composes: a prerequisite finishing in the session where
+        the dependent module starts comes first in it."""
+        program = load_program(Path(__file__).parent / "programs" / "prerequisite-same-session.yaml")
+        curriculum = compose(program)
+        assert validate(curriculum).ok
+        order = [
+            (b.module, b.lesson) for _, s in curriculum.sessions() for b in s.blocks if b.module
+        ]
+        assert order.index(("dbt-mindfulness", 3)) < order.index(("dbt-emotion-regulation", 1))
+
+    @given(s.small_programs(), st.integers(0, 3))
+    def test_never_an_internal_error(self, pc, seed):
+        """Composing a random program ends in a curriculum or an explanation, never in the
+        internal-error safety net (a curriculum that breaks its own rules)."""
+        program, catalog = pc
+        try:
+            compose(program, catalog, seed=seed, budget=60)
+        except InfeasibleError:
+            pass

@@ -1,6 +1,7 @@
 """Every rule reports nothing on a valid curriculum and catches targeted mutations at the
 right place."""
 
+import copy
 import datetime as dt
 import functools
 from pathlib import Path
@@ -185,3 +186,122 @@ class TestMutations:
         _, session = session_at(composed(), 1)
         report = validate(replace_session(composed(), 1, blocks=session.blocks[1:]))
         assert "[session.opening-closing] week 1, session 1, block 1:" in report.text()
+
+
+class TestRegistry:
+    def test_every_rule_type_has_every_part(self):
+        """Every registered rule type implements its check, its contribution to the
+        composer's model, its wording and its relaxation, and is made from a program or
+        a profile."""
+        import inspect
+
+        from iopkit.curriculum._rules import RULE_TYPES, Rule
+
+        assert len(RULE_TYPES) == len(set(RULE_TYPES))
+        for rule_type in RULE_TYPES:
+            assert issubclass(rule_type, Rule), rule_type
+            assert not inspect.isabstract(rule_type), rule_type
+            for part in ("check", "contribute", "reason", "relax"):
+                method = getattr(rule_type, part)
+                assert method is not getattr(Rule, part), (rule_type, part)
+                assert method.__doc__, (rule_type, part)
+            assert hasattr(rule_type, "from_program") or hasattr(rule_type, "from_profile")
+            assert rule_type.description, rule_type
+
+    def test_every_rule_of_the_example_contributes(self):
+        """Every rule the example makes states something in the composer's vocabulary (a
+        rule that contributed nothing would be checked but never composed for)."""
+        from iopkit.curriculum._composer._model import ModelBuilder
+        from iopkit.curriculum._resolve import resolve
+        from iopkit.curriculum._rules import Context, all_rules
+
+        inputs = resolve(load_program(EXAMPLE))
+        context = Context(program=inputs.program, catalog=inputs.catalog)
+        for rule in all_rules(inputs.program, inputs.profiles):
+            builder = ModelBuilder(context)
+            before = {k: copy.copy(v) for k, v in vars(builder).items()}
+            rule.contribute(builder)
+            assert vars(builder) != before, rule.id
+
+    def test_relaxing_never_removes_curricula(self):
+        """Relaxing any rule of the example keeps the composed curriculum valid: a relaxed
+        program only admits more curricula."""
+        from iopkit.curriculum._resolve import resolve
+        from iopkit.curriculum._rules import all_rules
+
+        inputs = resolve(composed().program)
+        for rule in all_rules(inputs.program, inputs.profiles):
+            relaxed = rule.relax(inputs)
+            if relaxed is None:
+                continue
+            report = validate(
+                composed(), relaxed.program, relaxed.profiles, catalog=relaxed.catalog
+            )
+            assert report.ok, (rule.id, report.text())
+
+
+class TestBlocks:
+    @given(numbers(), st.integers(1, 10))
+    def test_stretched_lesson(self, number, extra):
+        """A lesson stretched past its catalog length is reported by the blocks rule."""
+        c = composed()
+        _, session = session_at(c, number)
+        lessons = [i for i, b in enumerate(session.blocks) if b.module is not None]
+        if not lessons:
+            return
+        i = lessons[0]
+        stretched = attrs.evolve(session.blocks[i], minutes=session.blocks[i].minutes + extra)
+        blocks = session.blocks[:i] + (stretched,) + session.blocks[i + 1 :]
+        report = validate(replace_session(c, number, blocks=blocks))
+        assert rules_hit(report, "blocks", session=number, block=i + 1)
+
+    @given(numbers(), st.integers(1, 14))
+    def test_cut_opening(self, number, less):
+        """An opening check-in cut below its catalog length is reported by the blocks rule."""
+        c = composed()
+        _, session = session_at(c, number)
+        first = session.blocks[0]
+        blocks = (attrs.evolve(first, minutes=first.minutes - less), *session.blocks[1:])
+        report = validate(replace_session(c, number, blocks=blocks))
+        assert rules_hit(report, "blocks", session=number, block=1)
+
+    @given(numbers(), st.sampled_from(["kind", "modality", "title", "format"]))
+    def test_relabelled_block(self, number, label):
+        """A block that keeps its activity id but claims another kind, modality, title or
+        format is reported, so its labels cannot hide a violation."""
+        c = composed()
+        _, session = session_at(c, number)
+        i = next(i for i, b in enumerate(session.blocks) if b.activity == "process-group")
+        value = {
+            "kind": "individual-therapy",
+            "modality": "dbt",
+            "title": "Something else",
+            "format": "individual",
+        }[label]
+        changed = attrs.evolve(session.blocks[i], **{label: value})
+        blocks = session.blocks[:i] + (changed,) + session.blocks[i + 1 :]
+        report = validate(replace_session(c, number, blocks=blocks))
+        assert rules_hit(report, "blocks", session=number, block=i + 1)
+
+    def test_unknown_module(self):
+        """A block naming a module the catalog lacks is reported, not a crash."""
+        c = composed()
+        _, session = session_at(c, 1)
+        i = next(i for i, b in enumerate(session.blocks) if b.module is not None)
+        changed = attrs.evolve(session.blocks[i], module="no-such-module")
+        blocks = session.blocks[:i] + (changed,) + session.blocks[i + 1 :]
+        report = validate(replace_session(c, 1, blocks=blocks))
+        assert rules_hit(report, "blocks", session=1, block=i + 1)
+
+    def test_off_grid(self):
+        """A block that starts or lasts off the time grid is reported by session.grid."""
+        c = composed()
+        _, session = session_at(c, 2)
+        first = session.blocks[0]
+        blocks = (
+            block("check-in", first.minutes + 1, kind="check-in", title=first.title,
+                  modality=first.modality),
+            *session.blocks[1:],
+        )
+        report = validate(replace_session(c, 2, blocks=blocks))
+        assert rules_hit(report, "session.grid", session=2)

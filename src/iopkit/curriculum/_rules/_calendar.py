@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
@@ -27,7 +26,8 @@ def day_order(program: Program) -> list[Weekday]:
 @attrs.frozen(kw_only=True)
 class Calendar(Rule):
     """Sessions fall only on program days, in program weeks, never on a closure; a closed
-    session may move to a make-up day of the same week; dates agree with the start."""
+    session may move to a make-up day of the same week (the week's make-up sessions replace
+    its closed sessions in day order); dates agree with the start."""
 
     id: str = "calendar"
     description: ClassVar[str] = "sessions fall on program days, never on closures"
@@ -55,9 +55,11 @@ class Calendar(Rule):
         order = day_order(program)
         for week in curriculum.weeks:
             dates = program.week_dates(week.number)
-            closed = [d for d in program.days if dates is not None and dates[d] in closures]
+            closed = sorted(
+                (d for d in program.days if dates is not None and dates[d] in closures),
+                key=order.index,
+            )
             seen: list[Weekday] = []
-            replaced: set[dt.date] = set()
             makeups = 0
             for session in week.sessions:
                 loc = functools.partial(
@@ -81,20 +83,16 @@ class Calendar(Rule):
                 elif session.day not in program.days:
                     yield loc(message=f"{session.day.value} is not a session day")
                 if session.replaces is not None:
-                    closed_dates = {dates[d] for d in closed} if dates is not None else set()
                     if session.day not in program.makeup_days:
                         yield loc(message="only a session on a make-up day replaces a closed one")
-                    elif session.replaces not in closed_dates:
+                    elif makeups > len(closed) or dates is None:
+                        pass  # too many make-up sessions: reported for the week
+                    elif session.replaces != dates[closed[makeups - 1]]:
                         yield loc(
-                            message=f"it replaces {session.replaces.isoformat()}, which is not "
-                            "a closed session of this week"
+                            message=f"it replaces {session.replaces.isoformat()}, but make-up "
+                            "sessions replace the week's closed sessions in day order: this one "
+                            f"replaces {dates[closed[makeups - 1]].isoformat()}"
                         )
-                    elif session.replaces in replaced:
-                        yield loc(
-                            message=f"{session.replaces.isoformat()} is already made up by "
-                            "another session"
-                        )
-                    replaced.add(session.replaces)
             if makeups > len(closed):
                 yield Violation(
                     rule=self.id,

@@ -137,10 +137,15 @@ class OpeningClosing(SessionRule):
         return "every session " + " and ".join(parts)
 
     def relax(self, inputs: Inputs) -> Inputs | None:
-        """Sessions without a fixed opening or closing."""
+        """Sessions without a fixed opening or closing (a fill list then admits the
+        opening and closing activities, so that every curriculum stays valid)."""
         if not self.opening and not self.closing:
             return None
-        return inputs.with_session(opening=(), closing=())
+        shape = inputs.program.session
+        fill = shape.fill
+        if fill is not None:
+            fill = fill + tuple(a for a in (*shape.opening, *shape.closing) if a not in fill)
+        return inputs.with_session(opening=(), closing=(), fill=fill)
 
 
 @attrs.frozen(kw_only=True)
@@ -212,10 +217,11 @@ class Breaks(SessionRule):
         return f"a {self.minutes}-minute break at least every {self.after} service minutes"
 
     def relax(self, inputs: Inputs) -> Inputs | None:
-        """Sessions without a break rule."""
-        if self.after is None:
+        """Breaks allowed but never due: the same breaks, at most one a day apart."""
+        shape = inputs.program.session
+        if self.after is None or shape.breaks is None:
             return None
-        return inputs.with_session(breaks=None)
+        return inputs.with_session(breaks=attrs.evolve(shape.breaks, after=1440))
 
 
 @attrs.frozen(kw_only=True)

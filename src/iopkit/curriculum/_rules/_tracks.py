@@ -309,8 +309,11 @@ class CoreDelivery(Rule):
         return f"core track '{self.track.name}' ({plural(length, 'lesson')}) is delivered in full"
 
     def relax(self, inputs: Inputs) -> Inputs | None:
-        """The track becomes an elective."""
-        return inputs.with_track(self.index, core=False)
+        """The track becomes an elective (one that cycled keeps cycling)."""
+        program = inputs.program
+        track = program.tracks[self.index]
+        cycling = track.repeat or program.rolling_admission is not None
+        return inputs.with_track(self.index, core=False, repeat=cycling)
 
 
 @attrs.frozen(kw_only=True)
@@ -373,5 +376,8 @@ class RollingCoverage(Rule):
         )
 
     def relax(self, inputs: Inputs) -> Inputs | None:
-        """A closed cohort."""
-        return inputs.with_program(rolling_admission=None)
+        """A closed cohort, whose core tracks keep cycling as they did."""
+        tracks = tuple(
+            attrs.evolve(t, repeat=True) if t.core else t for t in inputs.program.tracks
+        )
+        return inputs.with_program(rolling_admission=None, tracks=tracks)
