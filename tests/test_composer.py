@@ -358,7 +358,9 @@ class TestPrerequisitesInOneSession:
     def test_regression(self):
         """The reported program composes: a prerequisite finishing in the session where
         the dependent module starts comes first in it."""
-        program = load_program(Path(__file__).parent / "programs" / "prerequisite-same-session.yaml")
+        program = load_program(
+            Path(__file__).parent / "programs" / "prerequisite-same-session.yaml"
+        )
         curriculum = compose(program)
         assert validate(curriculum).ok
         order = [

@@ -299,8 +299,13 @@ class TestBlocks:
         _, session = session_at(c, 2)
         first = session.blocks[0]
         blocks = (
-            block("check-in", first.minutes + 1, kind="check-in", title=first.title,
-                  modality=first.modality),
+            block(
+                "check-in",
+                first.minutes + 1,
+                kind="check-in",
+                title=first.title,
+                modality=first.modality,
+            ),
             *session.blocks[1:],
         )
         report = validate(replace_session(c, 2, blocks=blocks))

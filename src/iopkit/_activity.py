@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import attrs
 
-from iopkit._types import ActivityKind, Format, Range, check_slug, check_text, long_text, nfc, nfc_all
+from iopkit._types import (
+    ActivityKind,
+    Format,
+    Range,
+    check_slug,
+    check_text,
+    long_text,
+    nfc,
+    nfc_all,
+)
 
 #: An activity longer than this (a whole day) is certainly a typo.
 MAX_ACTIVITY_MINUTES = 480

@@ -60,7 +60,11 @@ def _check_memory(_inst: object, _attr: object, value: float | None) -> None:
 def _check_work(_inst: object, _attr: object, value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise ProgramError(
-            [Problem(message=f"work must be a whole number above 0 (got {value!r})", pointer="work")]
+            [
+                Problem(
+                    message=f"work must be a whole number above 0 (got {value!r})", pointer="work"
+                )
+            ]
         )
 
 
@@ -120,7 +124,9 @@ class Meter:
         "work_limit",
     )
 
-    def __init__(self, budget: Budget, what: str = "composing", parent: Meter | None = None) -> None:
+    def __init__(
+        self, budget: Budget, what: str = "composing", parent: Meter | None = None
+    ) -> None:
         self.budget = budget
         self.what = what
         self.parent = parent

@@ -145,7 +145,9 @@ class Session:
         if self.date is not None and Weekday.of(self.date.weekday()) is not self.day:
             raise ValueError(f"date {self.date.isoformat()} is not a {self.day.value}")
         if self.replaces is not None and (
-            self.date is None or self.replaces == self.date or abs((self.date - self.replaces).days) > 6
+            self.date is None
+            or self.replaces == self.date
+            or abs((self.date - self.replaces).days) > 6
         ):
             raise ValueError(
                 "a make-up session replaces a closed date of the same week, other than its own"

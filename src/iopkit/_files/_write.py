@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -116,6 +115,8 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> None:
                     raise _fail(exc, target) from None
                 raise
             return
+    import tempfile
+
     try:
         handle, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

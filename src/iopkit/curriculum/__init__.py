@@ -83,4 +83,6 @@ __all__ = [
 ]
 
 
-publish(__name__, globals(), [n for n in __all__ if n not in {"InfeasibleError", "Reason", "Repair"}])
+publish(
+    __name__, globals(), [n for n in __all__ if n not in {"InfeasibleError", "Reason", "Repair"}]
+)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import icalendar
-
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.errors import ExportError
 from iopkit.export._common import DISCLAIMER, clock, moment, slug
@@ -21,6 +19,8 @@ def to_ics(curriculum: Curriculum) -> bytes:
     Raises:
         ExportError: the program has no start date, so sessions have no dates.
     """
+    import icalendar
+
     program = curriculum.program
     if program.start is None:
         raise ExportError(

@@ -114,9 +114,7 @@ def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         if not isinstance(rule, RequirementRule) or rule.requirement.per is not Per.WEEK:
             continue
         req = rule.requirement
-        feature = next(
-            (f for f in session.features if f.selector == req.selector), None
-        )
+        feature = next((f for f in session.features if f.selector == req.selector), None)
         if feature is None:
             continue
         matching = [

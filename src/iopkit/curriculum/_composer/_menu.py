@@ -90,7 +90,9 @@ class FillerClass:
 Variant = tuple[int, int, tuple[int, ...]]
 
 
-def variants(activity: Activity, span: tuple[int, int], features: Sequence[Feature]) -> list[Variant]:
+def variants(
+    activity: Activity, span: tuple[int, int], features: Sequence[Feature]
+) -> list[Variant]:
     """The activity's lengths split where a feature's minimum length changes its counts:
     ``(lo, hi, counts)`` for each part."""
     lo, hi = span
@@ -117,7 +119,8 @@ def filler_classes(session: SessionModel) -> tuple[FillerClass, ...]:
             continue
         groups.setdefault(tuple(variants(activity, span, session.features)), []).append(activity)
     return tuple(
-        FillerClass(tuple(acts), key) for key, acts in sorted(groups.items(), key=lambda kv: kv[1][0].id)
+        FillerClass(tuple(acts), key)
+        for key, acts in sorted(groups.items(), key=lambda kv: kv[1][0].id)
     )
 
 
@@ -133,8 +136,9 @@ class MenuBook:
     work budget is spent the same whether a menu was cached or not."""
 
     def __init__(self, session: SessionModel, most_fillers: int | None = None) -> None:
-        """``most_fillers`` limits sessions to that many filler blocks: a smaller space where
-        a witness of feasibility is quick to find (never used to conclude infeasibility)."""
+        """``most_fillers`` limits sessions to that many filler blocks and to the fewest
+        breaks their services need: a smaller space where a witness of feasibility is
+        quick to find (never used to conclude infeasibility)."""
         self.session = session
         self.most_fillers = most_fillers
         self.classes = filler_classes(session)
@@ -198,7 +202,14 @@ class MenuBook:
                     break
                 for combo in itertools.combinations_with_replacement(range(len(cls.variants)), k):
                     pieces = tuple(
-                        Piece(cls.variants[v][0], cls.variants[v][1], cls.variants[v][2], Role.FILLER, index, None)
+                        Piece(
+                            cls.variants[v][0],
+                            cls.variants[v][1],
+                            cls.variants[v][2],
+                            Role.FILLER,
+                            index,
+                            None,
+                        )
                         for v in combo
                     )
                     counts = tuple(sum(p.counts[j] for p in pieces) for j in range(width))
@@ -237,16 +248,34 @@ class MenuBook:
         cap = self.most_fillers
         entries: dict[tuple[tuple[int, ...], int], list[Plan]] = {}
         reach: dict[tuple[tuple[int, ...], int], list[tuple[int, int]]] = {}
-        packer = _Packer(session, precedence, counter, self.packings)
+        packer = _Packer(session, precedence, counter, self.packings, fewest=cap is not None)
+        # when no run between breaks can be too long, only the sums of lengths matter
+        loose = session.breaks is None or session.breaks.after >= most
         for fixed in itertools.product(*fixed_options):
             raw = [sum(p.counts[j] for p in fixed) for j in range(width)]
             low = sum(p.lo for p in fixed)
             if low > most or any(u is not None and raw[j] > u for j, u in enumerate(upper)):
                 continue
             start = tuple(min(c, caps[j]) for j, c in enumerate(raw))
-            states: dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]] = {
-                (start, ()): (low, ())
-            }
+            if loose:
+                # cheap even with many fillers: a witness only keeps to the fewest breaks
+                self._loose(
+                    fixed,
+                    start,
+                    low,
+                    most,
+                    cap is not None,
+                    caps,
+                    upper,
+                    precedence,
+                    counter,
+                    entries,
+                )
+                continue
+            states: dict[
+                tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
+                tuple[int, tuple[Piece, ...]],
+            ] = {(start, ()): (low, ())}
             add, grow = self._add, self._grow
             for combos in self._combos:
                 merged: dict[
@@ -263,14 +292,7 @@ class MenuBook:
                         steps += 1
                         if cap is not None and size + len(pieces) > cap:
                             continue
-                        key = (counts, extra_counts)
-                        new_counts = add.get(key, _MISSING)
-                        if new_counts is _MISSING:
-                            summed = tuple(
-                                min(caps[j], counts[j] + extra_counts[j]) for j in range(width)
-                            )
-                            over = any(u is not None and summed[j] > u for j, u in enumerate(upper))
-                            new_counts = add[key] = None if over else summed
+                        new_counts = self._sum(counts, extra_counts, caps, upper)
                         if new_counts is None:
                             continue
                         if part:
@@ -289,7 +311,9 @@ class MenuBook:
                 if not self._bounds_met(counts):
                     continue
 
-                def covered(breaks: int, lo: int, hi: int, counts: tuple[int, ...] = counts) -> bool:
+                def covered(
+                    breaks: int, lo: int, hi: int, counts: tuple[int, ...] = counts
+                ) -> bool:
                     return _covers(reach.get((counts, breaks), []), lo, hi)
 
                 for breaks, plan in packer.plans((*fixed, *fillers), covered):
@@ -301,6 +325,85 @@ class MenuBook:
             for lo, hi, members in _merge(plans):
                 choices.append(Choice(counts, breaks, lo, hi, members))
         return tuple(choices)
+
+    def _sum(
+        self,
+        counts: tuple[int, ...],
+        extra: tuple[int, ...],
+        caps: list[int],
+        upper: list[int | None],
+    ) -> tuple[int, ...] | None:
+        """``counts + extra``, each clipped at its cap; ``None`` past a per-session maximum
+        (memoised: few distinct sums occur)."""
+        key = (counts, extra)
+        found = self._add.get(key, _MISSING)
+        if found is _MISSING:
+            summed = tuple(min(c, a + b) for c, a, b in zip(caps, counts, extra, strict=True))
+            over = any(u is not None and s > u for s, u in zip(summed, upper, strict=True))
+            found = self._add[key] = None if over else summed
+        return found  # type: ignore[return-value]
+
+    def _loose(
+        self,
+        fixed: tuple[Piece, ...],
+        start: tuple[int, ...],
+        low: int,
+        most: int,
+        fewest: bool,
+        caps: list[int],
+        upper: list[int | None],
+        precedence: frozenset[tuple[int, int]],
+        counter: _Counter,
+        entries: dict[tuple[tuple[int, ...], int], list[Plan]],
+    ) -> None:
+        """The fillers of a session whose runs between breaks can never be too long: a
+        dynamic program over classes whose states are counts, number of fillers and the
+        interval of service they reach, keeping only intervals no other state covers."""
+        session = self.session
+        high = sum(p.hi for p in fixed)
+        states: dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]] = {
+            (start, 0): [(low, high, ())]
+        }
+        for combos in self._combos:
+            grown: dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]] = {}
+            for (counts, n), segments in states.items():
+                steps = 0
+                for extra_lo, extra_counts, pieces, part in combos:
+                    new_counts = self._sum(counts, extra_counts, caps, upper)
+                    if new_counts is None:
+                        continue
+                    extra_hi = sum(hi for _, hi in part)
+                    target = grown.setdefault((new_counts, n + len(pieces)), [])
+                    for lo, hi, chosen in segments:
+                        steps += 1
+                        if lo + extra_lo <= most:
+                            target.append(
+                                (lo + extra_lo, min(hi + extra_hi, most), chosen + pieces)
+                            )
+                counter.tick(steps)
+            states = {key: _frontier(segments) for key, segments in grown.items()}
+        size = session.breaks.size if session.breaks is not None else 0
+        for (counts, n), segments in states.items():
+            if not self._bounds_met(counts):
+                continue
+            pieces_count = len(fixed) + n
+            last = pieces_count - 1 if size > 0 and not fewest else 0
+            for lo, hi, fillers in segments:
+                pieces = (*fixed, *fillers)
+                for breaks in range(last + 1):
+                    window_lo = max(lo, session.wall_lo - breaks * size)
+                    window_hi = min(hi, session.wall_hi - breaks * size)
+                    if lo > session.wall_hi - breaks * size:
+                        break
+                    if window_lo > window_hi:
+                        continue
+                    runs = (pieces,) if breaks == 0 else _cut(pieces, breaks + 1, precedence)
+                    if runs is None:
+                        break
+                    counter.tick(1)
+                    entries.setdefault((counts, breaks), []).append(
+                        Plan(runs, window_lo, window_hi)
+                    )
 
     def _bounds_met(self, counts: tuple[int, ...]) -> bool:
         for bound in self.session.bounds:
@@ -334,11 +437,14 @@ class _Packer:
         precedence: frozenset[tuple[int, int]],
         counter: _Counter,
         cache: dict[tuple[object, ...], tuple[tuple[int, ...], int] | None],
+        *,
+        fewest: bool = False,
     ) -> None:
         self.session = session
         self.precedence = precedence
         self.counter = counter
         self.cache = cache
+        self.fewest = fewest
 
     def plans(
         self, pieces: tuple[Piece, ...], covered: Callable[[int, int, int], bool]
@@ -360,6 +466,8 @@ class _Packer:
         capped = sum(min(capacity, p.hi) for p in pieces)
         first = max(0, math.ceil(low / capacity) - 1) if capacity > 0 else len(pieces)
         last = len(pieces) - 1 if size > 0 else 0
+        if self.fewest:
+            last = min(last, first)
         for breaks in range(first, last + 1):
             window_lo = max(low, session.wall_lo - breaks * size)
             window_hi = session.wall_hi - breaks * size
@@ -373,6 +481,11 @@ class _Packer:
             if breaks == 0:  # one run: it fits or it does not
                 if low <= capacity:
                     yield 0, Plan((pieces,), window_lo, min(capacity, high, window_hi))
+                continue
+            if capacity >= high:  # no run can be too long: any cut into runs will do
+                runs = _cut(pieces, breaks + 1, self.precedence)
+                if runs is not None:
+                    yield breaks, Plan(runs, window_lo, min(high, window_hi))
                 continue
             found = self._packed(pieces, breaks + 1, window_lo, window_hi)
             if found is not None:
@@ -429,6 +542,18 @@ _MISSING: object = object()
 MAX_PACKINGS = 200_000
 
 
+def _frontier(
+    segments: list[tuple[int, int, tuple[Piece, ...]]],
+) -> list[tuple[int, int, tuple[Piece, ...]]]:
+    """The segments no other segment covers (lower low and higher high), by low."""
+    segments.sort(key=lambda s: (s[0], -s[1]))
+    kept: list[tuple[int, int, tuple[Piece, ...]]] = []
+    for segment in segments:
+        if not kept or segment[1] > kept[-1][1]:
+            kept.append(segment)
+    return kept
+
+
 def _covers(intervals: list[tuple[int, int]], lo: int, hi: int) -> bool:
     """Whether the union of (merged, sorted) intervals holds every value of [lo, hi]."""
     for a, b in intervals:
@@ -448,6 +573,42 @@ def _add(intervals: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, 
         else:
             result.append((a, b))
     return result
+
+
+def _cut(
+    pieces: tuple[Piece, ...], count: int, precedence: frozenset[tuple[int, int]]
+) -> tuple[tuple[Piece, ...], ...] | None:
+    """The pieces in a valid order (opening, lessons as ``precedence`` orders them,
+    fillers, closing) cut into ``count`` non-empty runs, openings in the first and
+    closings in the last; ``None`` when there are too few places to cut."""
+    opening = sorted((p for p in pieces if p.role == Role.OPENING), key=lambda p: p.rank)
+    closing = sorted((p for p in pieces if p.role == Role.CLOSING), key=lambda p: p.rank)
+    lessons = sorted((p for p in pieces if p.role == Role.LESSON), key=lambda p: p.rank)
+    ranks = [p.rank for p in lessons]
+    ordered: list[Piece] = []
+    waiting = list(lessons)
+    while waiting:  # a topological order of the lessons, smallest index first
+        ready = next(
+            p
+            for p in waiting
+            if not any(
+                a in ranks and b == p.rank and any(q.rank == a for q in waiting)
+                for a, b in precedence
+            )
+        )
+        waiting.remove(ready)
+        ordered.append(ready)
+    sequence = [*opening, *ordered, *(p for p in pieces if p.role == Role.FILLER), *closing]
+    # a cut may fall after position i when it splits neither the openings nor the closings
+    places = [
+        i
+        for i in range(1, len(sequence))
+        if i >= len(opening) and i <= len(sequence) - len(closing)
+    ]
+    if len(places) < count - 1:
+        return None
+    cuts = [0, *places[: count - 1], len(sequence)]
+    return tuple(tuple(sequence[a:b]) for a, b in itertools.pairwise(cuts))
 
 
 def _merge(plans: list[Plan]) -> list[tuple[int, int, tuple[Plan, ...]]]:

@@ -280,7 +280,9 @@ class ModelBuilder:
         self._counts: list[tuple[str, Selector, Per, int, int | None]] = []
         self._minutes: list[tuple[str, int, int | None, bool, int]] = []
         self._long: list[tuple[str, int, int, int]] = []
-        self._paces: dict[int, tuple[str, Range, Range, tuple[Weekday, ...] | None, tuple[int, int]]] = {}
+        self._paces: dict[
+            int, tuple[str, Range, Range, tuple[Weekday, ...] | None, tuple[int, int]]
+        ] = {}
         self._full: dict[int, str] = {}
         self._lesson_order = False
         self._prerequisites = False
@@ -299,7 +301,9 @@ class ModelBuilder:
         del rule_id
         self._wall = minutes
 
-    def open_and_close(self, rule_id: str, opening: tuple[str, ...], closing: tuple[str, ...]) -> None:
+    def open_and_close(
+        self, rule_id: str, opening: tuple[str, ...], closing: tuple[str, ...]
+    ) -> None:
         """Every session starts with ``opening`` and ends with ``closing``, in order."""
         del rule_id
         self._opening, self._closing = opening, closing
@@ -471,7 +475,9 @@ class ModelBuilder:
             if minimum == 0 and maximum is None:
                 continue  # counts nothing
             counts.append(
-                CountLimit(rule_id, feature(selector, cap_of(minimum, maximum)), per, minimum, maximum)
+                CountLimit(
+                    rule_id, feature(selector, cap_of(minimum, maximum)), per, minimum, maximum
+                )
             )
         bounds = []
         for rule_id, selector, minimum, maximum in self._session_counts:
@@ -538,9 +544,7 @@ class ModelBuilder:
         track = program.tracks[index]
         pace = self._paces.get(index)
         activities = tuple(catalog.activity(step.activity) for step in sequence)
-        shortest = min(
-            (session.units(a) or (10**6, 0))[0] for a in activities
-        )
+        shortest = min((session.units(a) or (10**6, 0))[0] for a in activities)
         fit = max(1, session.wall_hi // max(1, shortest))
         completed = [frozenset[str]()]
         done: set[str] = set()
@@ -584,13 +588,15 @@ class ModelBuilder:
         for week in range(1, program.weeks + 1):
             dates = program.week_dates(week)
 
-            def date_of(day: Weekday, dates: dict[Weekday, dt.date] | None = dates) -> dt.date | None:
+            def date_of(
+                day: Weekday, dates: dict[Weekday, dt.date] | None = dates
+            ) -> dt.date | None:
                 return dates[day] if dates is not None else None
 
-            open_days = [d for d in program.days if date_of(d) is None or date_of(d) not in closures]
-            closed = sorted(
-                (d for d in program.days if d not in open_days), key=order.index
-            )
+            open_days = [
+                d for d in program.days if date_of(d) is None or date_of(d) not in closures
+            ]
+            closed = sorted((d for d in program.days if d not in open_days), key=order.index)
             spare = sorted(
                 (
                     d

@@ -127,9 +127,9 @@ class Search:
         *,
         witness: bool = False,
     ) -> None:
-        """``witness`` restricts the search to one lesson per track and session: a smaller
-        space where a witness of feasibility is quick to find (never used to conclude
-        infeasibility)."""
+        """``witness`` restricts the search to at most one lesson per track and session,
+        and none of tracks no limit asks for: a smaller space where a witness of
+        feasibility is quick to find (never used to conclude infeasibility)."""
         self.model = model
         self.book = book
         self.rng = random.Random(seed)
@@ -157,6 +157,11 @@ class Search:
         self.capacity_after = self._capacity_after()
         self.active_sessions = self._active_sessions()
         self.variant_cache: dict[str, tuple[Variant, ...] | None] = {}
+        self.menus: dict[tuple[object, ...], tuple[Choice, ...]] = {}
+        self.shortest_lesson = [
+            min((session.units(a) or (session.wall_hi + 1, 0))[0] for a in spec.activities)
+            for spec in model.tracks
+        ]
         self.cuts = sorted({limit.units for limit in model.long})
 
     # -- bounds --------------------------------------------------------------------------
@@ -226,9 +231,7 @@ class Search:
         start = RunState(
             pointers=tuple(0 for _ in model.tracks),
             program=tuple(0 for _ in self.program_counts),
-            ages=tuple(
-                model.coverage.stay for _ in model.coverage.lessons
-            )
+            ages=tuple(model.coverage.stay for _ in model.coverage.lessons)
             if model.coverage
             else (),
             custom=tuple(t.start() for t in model.trackers),
@@ -344,7 +347,11 @@ class Search:
                 custom = tuple(stepped)
             self.picks.append(pick)
             next_run = RunState(pointers, next_program, run.ages, custom)
-            if (yield self._session(w, layout_index, layout, i + 1, week_pointers, next_run, next_ws)):
+            if (
+                yield self._session(
+                    w, layout_index, layout, i + 1, week_pointers, next_run, next_ws
+                )
+            ):
                 return True
             self.picks.pop()
         self.failed.add(key)
@@ -362,24 +369,41 @@ class Search:
         """(lessons, menu choice) pairs, best first. The few most preferred lesson choices
         compete on one score; the rest follow in order (all are tried)."""
         combos = self._lesson_options(w, layout, i, week_pointers, run.pointers, ws)
+        head = list(itertools.islice(combos, HEAD_COMBOS))
 
         def scored(rank: int, combo: tuple[tuple[int, int], ...]) -> list[Candidate]:
             built = self._lessons(combo, run.pointers)
             if built is None:
                 return []
             lessons, keys, precedence = built
-            menu = self.book.menu(keys, precedence, self.tick)
+            menu = self.menus.get((keys, precedence))
+            if menu is None:  # the book charges the menu's work once for this search
+                menu = self.menus[keys, precedence] = self.book.menu(keys, precedence, self.tick)
             return [
-                Candidate(score + PACE_WEIGHT * rank, tie, rank, lo, choice, hi, long, combo, lessons, precedence)
-                for score, tie, lo, choice, hi, long in self._ordered(menu, w, i, layout, ws, run.program)
+                Candidate(
+                    score + PACE_WEIGHT * rank,
+                    tie,
+                    rank,
+                    lo,
+                    choice,
+                    hi,
+                    long,
+                    combo,
+                    lessons,
+                    precedence,
+                )
+                for score, tie, lo, choice, hi, long in self._ordered(
+                    menu, w, i, layout, ws, run.program
+                )
             ]
 
         def key(c: Candidate) -> tuple[float, float, int, int]:
             return (c.score, c.tie, c.rank, c.lo)
 
-        head = [c for rank, combo in enumerate(combos[:HEAD_COMBOS]) for c in scored(rank, combo)]
-        yield from sorted(head, key=key)
-        for rank, combo in enumerate(combos[HEAD_COMBOS:], start=HEAD_COMBOS):
+        yield from sorted(
+            (c for rank, combo in enumerate(head) for c in scored(rank, combo)), key=key
+        )
+        for rank, combo in enumerate(combos, start=HEAD_COMBOS):
             yield from sorted(scored(rank, combo), key=key)
 
     # -- lessons ---------------------------------------------------------------------------
@@ -392,14 +416,19 @@ class Search:
         week_pointers: tuple[int, ...],
         pointers: tuple[int, ...],
         ws: WeekState,
-    ) -> list[tuple[tuple[int, int], ...]]:
+    ) -> Iterator[tuple[tuple[int, int], ...]]:
+        """How many lessons of each track the session may hold, best first, generated
+        lazily (the product over tracks can be large) and only where the lessons' shortest
+        lengths fit in the session."""
         slot = layout.slots[i]
         per_track: list[list[int]] = []
+        shortest: list[int] = []
         for spec, start, p, done in zip(
             self.model.tracks, week_pointers, pointers, ws.lessons, strict=True
         ):
-            if not spec.active(slot):
+            if not spec.active(slot) or (self.witness and self._optional(spec)):
                 per_track.append([0])
+                shortest.append(0)
                 continue
             remaining = spec.remaining(p)
             # the week's floor must stay reachable with the active sessions still to come
@@ -416,12 +445,22 @@ class Search:
                 high = min(high, spec.per_week_max - done)
             high = int(min(high, remaining))
             if high < low:
-                return []
+                return
             values = list(range(low, high + 1))
             ideal = self._ideal(spec, w, i, p)
             values.sort(key=lambda k: (abs(k - ideal), -k if not spec.core else k))
             per_track.append(values)
-        return [tuple(enumerate(ks)) for ks in itertools.product(*per_track)]
+            shortest.append(self.shortest_lesson[spec.index])
+        room = self.service_ceiling - self.service_floor
+        for ks in itertools.product(*per_track):
+            self.tick()
+            if sum(k * s for k, s in zip(ks, shortest, strict=True)) <= room:
+                yield tuple(enumerate(ks))
+
+    @staticmethod
+    def _optional(spec: TrackSpec) -> bool:
+        """Whether no limit asks for any lesson of the track (a witness leaves it out)."""
+        return not spec.core and spec.per_session_min == 0 and spec.per_week_min == 0
 
     def _ideal(self, spec: TrackSpec, w: int, i: int, p: int) -> float:
         """How many lessons of the track this session would ideally hold: a core track
@@ -441,9 +480,7 @@ class Search:
         if found == ():
             session = self.model.session
             span = session.units(activity)
-            found = (
-                None if span is None else tuple(variants(activity, span, session.features))
-            )
+            found = None if span is None else tuple(variants(activity, span, session.features))
             self.variant_cache[activity.id] = found
         return found
 
@@ -525,7 +562,9 @@ class Search:
             wants.append((limit.feature, max(0.0, math.floor(pace + 0.5) - program[pos])))
         short_long = [ws.long[pos] < limit.count for pos, limit in enumerate(model.long)]
         scored: list[tuple[float, float, int, Choice, int, tuple[int, ...]]] = []
-        for choice, lo, hi, long, tie in self._prepared(menu):
+        prepared = self._prepared(menu)
+        self.tick(1 + len(prepared) // 8)
+        for choice, lo, hi, long, tie in prepared:
             score = BREAK_WEIGHT * choice.breaks
             if hi < target:
                 score += (target - hi) * SERVICE_WEIGHT * model.grid
@@ -595,7 +634,9 @@ class Search:
             new_program[pos] += choice.counts[limit.feature]
             if limit.max is not None and new_program[pos] > limit.max:
                 return None
-            new_program[pos] = min(new_program[pos], limit.max if limit.max is not None else limit.min)
+            new_program[pos] = min(
+                new_program[pos], limit.max if limit.max is not None else limit.min
+            )
         size = self.model.session.breaks.size if self.model.session.breaks else 0
         state = WeekState(
             lo=ws.lo + candidate.lo,

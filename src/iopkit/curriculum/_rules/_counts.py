@@ -70,13 +70,9 @@ class RequirementRule(Rule):
         req = self.requirement
         what = req.selector.describe()
         if count < req.min:
-            return (
-                f"{count} {what}, but {self.source} needs at least {req.min} per {req.per.value}"
-            )
+            return f"{count} {what}, but {self.source} needs at least {req.min} per {req.per.value}"
         if req.max is not None and count > req.max:
-            return (
-                f"{count} {what}, but {self.source} allows at most {req.max} per {req.per.value}"
-            )
+            return f"{count} {what}, but {self.source} allows at most {req.max} per {req.per.value}"
         return None
 
     def count(self, blocks: Iterable[Block]) -> int:

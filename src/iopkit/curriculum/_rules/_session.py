@@ -367,9 +367,7 @@ class Blocks(SessionRule):
             claimed = (block.module, block.lesson) if block.module is not None else None
             if claimed != lesson:
                 where = f"lesson {lesson[1]} of '{lesson[0]}'" if lesson else "not a lesson"
-                said_text = (
-                    f"lesson {claimed[1]} of '{claimed[0]}'" if claimed else "not a lesson"
-                )
+                said_text = f"lesson {claimed[1]} of '{claimed[0]}'" if claimed else "not a lesson"
                 yield loc(
                     message=f"'{activity.id}' is {where} in the catalog, but the block says "
                     f"{said_text}"

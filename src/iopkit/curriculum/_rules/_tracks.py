@@ -377,7 +377,5 @@ class RollingCoverage(Rule):
 
     def relax(self, inputs: Inputs) -> Inputs | None:
         """A closed cohort, whose core tracks keep cycling as they did."""
-        tracks = tuple(
-            attrs.evolve(t, repeat=True) if t.core else t for t in inputs.program.tracks
-        )
+        tracks = tuple(attrs.evolve(t, repeat=True) if t.core else t for t in inputs.program.tracks)
         return inputs.with_program(rolling_admission=None, tracks=tracks)
