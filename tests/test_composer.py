@@ -1,6 +1,7 @@
 """The composer: valid, complete (against an exact CP-SAT oracle), explaining,
 deterministic and bounded."""
 
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -26,10 +27,10 @@ from iopkit.curriculum import (
     WeeklyMinutes,
     Weeks,
     compose,
+    curriculum_json,
     load_program,
     validate,
 )
-from iopkit.curriculum import curriculum_json
 from iopkit.errors import BudgetExceededError
 
 from . import oracle
@@ -373,7 +374,5 @@ class TestPrerequisitesInOneSession:
         """Composing a random program ends in a curriculum or an explanation, never in the
         internal-error safety net (a curriculum that breaks its own rules)."""
         program, catalog = pc
-        try:
+        with contextlib.suppress(InfeasibleError):
             compose(program, catalog, seed=seed, budget=60)
-        except InfeasibleError:
-            pass

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import iopkit
 from iopkit import Range
-from iopkit._files._write import write_atomic
 from iopkit._files._schemas import registry_for
+from iopkit._files._write import write_atomic
 from iopkit.curriculum import (
     Program,
     SessionShape,

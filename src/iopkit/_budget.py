@@ -21,7 +21,7 @@ import time
 
 import attrs
 
-from iopkit.errors import BudgetExceededError, ProgramError, Problem
+from iopkit.errors import BudgetExceededError, Problem, ProgramError
 
 #: Steps between checks of the clock and of memory.
 CHECK_EVERY = 256

@@ -124,8 +124,7 @@ def compose(program: Path | None, output: Path | None, seed: int, budget: float)
     input, 3 when the time budget is reached.
     """
     from iopkit.curriculum import compose as compose_
-    from iopkit.curriculum import load_program
-    from iopkit.curriculum import curriculum_json
+    from iopkit.curriculum import curriculum_json, load_program
 
     with _errors():
         if program is None:

@@ -13,9 +13,9 @@ def publish(package: str, namespace: Mapping[str, object], names: Iterable[str])
     resolved first, while their own module's names are still what they refer to)."""
     for name in names:
         obj = namespace[name]
-        if attrs.has(obj):  # type: ignore[arg-type]
+        if isinstance(obj, type) and attrs.has(obj):
             # annotations are read in the defining module: resolve them before it changes
-            attrs.resolve_types(obj)  # type: ignore[type-var]
+            attrs.resolve_types(obj)
         if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__module__")):
             try:
                 obj.__module__ = package

@@ -99,7 +99,7 @@ def long_text(value: object) -> object:
     """A free text (a description): normal form C, control characters refused."""
     value = nfc(value)
     if not isinstance(value, str):
-        raise ValueError(f"must be text (got {excerpt(value)})")
+        raise TypeError(f"must be text (got {excerpt(value)})")
     if _CONTROL_LONG.search(value):
         raise ValueError(f"text may not hold control characters (got {excerpt(value)})")
     return value

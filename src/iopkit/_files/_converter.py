@@ -128,7 +128,8 @@ def _build() -> cattrs.Converter:
     )
 
     # building blocks and catalogs
-    for cls in (TherapyModality, SkillModule):
+    building: tuple[type[Any], ...] = (TherapyModality, SkillModule)
+    for cls in building:
         conv.register_unstructure_hook(
             cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True)
         )
@@ -205,23 +206,30 @@ def _build() -> cattrs.Converter:
     conv.register_unstructure_hook(Requirement, _unstructure_requirement)
     conv.register_structure_hook(Weeks, _structure_weeks)
     conv.register_unstructure_hook(Weeks, _unstructure_weeks)
-    for cls in (BreakRule, SessionShape, WeeklyMinutes, Track, RollingAdmission):
+    parts: tuple[type[Any], ...] = (BreakRule, SessionShape, WeeklyMinutes, Track, RollingAdmission)
+    for cls in parts:
         conv.register_unstructure_hook(
             cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True)
         )
         conv.register_structure_hook(
             cls, make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
         )
-    hidden = {
+    hidden: dict[str, Any] = {
         "catalog": override(omit=True),
         "profile_definitions": override(omit=True),
         "file": override(omit=True),
     }
     program_unstructure = make_dict_unstructure_fn(
-        Program, conv, _cattrs_omit_if_default=True, **hidden
+        Program,
+        conv,
+        _cattrs_omit_if_default=True,
+        **hidden,
     )
     program_structure = make_dict_structure_fn(
-        Program, conv, _cattrs_forbid_extra_keys=True, **hidden
+        Program,
+        conv,
+        _cattrs_forbid_extra_keys=True,
+        **hidden,
     )
 
     def structure_program(data: Any, _type: object) -> Program:
@@ -239,7 +247,8 @@ def _build() -> cattrs.Converter:
     )
 
     # profiles
-    for cls in (ProfileWeeklyMinutes, ProfileLongSessions):
+    profile_parts: tuple[type[Any], ...] = (ProfileWeeklyMinutes, ProfileLongSessions)
+    for cls in profile_parts:
         conv.register_structure_hook(
             cls, make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
         )

@@ -18,11 +18,14 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from iopkit.errors import FileFormatError, Problem, excerpt
+
+if TYPE_CHECKING:
+    import yaml
 
 #: Largest file iopkit reads, in bytes (JSON).
 MAX_JSON_BYTES = 16 * 1024 * 1024
@@ -382,7 +385,7 @@ def _build(loader: Any, name: str) -> Document:
             ]
         )
 
-    def here(line: int) -> tuple[str | int, ...] | None:
+    def here() -> tuple[str | int, ...] | None:
         """The path of the value about to be placed (``None`` when it is a key)."""
         if not stack:
             return ()
@@ -463,11 +466,11 @@ def _build(loader: Any, name: str) -> Document:
                 )
                 break
             continue
-        path = here(line)
+        path = here()
         if path is not None:
             lines.setdefault(pointer(path), line)
         if isinstance(event, yaml.AliasEvent):
-            known = anchors.get(event.anchor)
+            known = anchors.get(event.anchor or "")
             if known is None:  # pragma: no cover - the parser refuses unknown aliases
                 problems.append(Problem(message="an alias names no anchor", file=name, line=line))
                 place(None, 1, line, path)

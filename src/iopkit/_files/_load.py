@@ -29,7 +29,7 @@ from iopkit._module import SkillModule
 from iopkit.errors import CatalogError, FileFormatError, InputError, Problem, excerpt
 
 if TYPE_CHECKING:
-    from iopkit.curriculum._curriculum import Curriculum
+    from iopkit.curriculum._curriculum import Curriculum, Week
     from iopkit.curriculum._profile import Profile
     from iopkit.curriculum._program import Program
 

@@ -228,6 +228,10 @@ def _check_clock(_inst: object, _attr: object, value: str) -> None:
         raise ValueError(f"'start_time' must be a clock time HH:MM such as '09:00' (got {value!r})")
 
 
+def _pairs(value: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
+    return tuple(value)
+
+
 def _dates(value: Iterable[dt.date]) -> tuple[dt.date, ...]:
     return tuple(value)
 
@@ -281,8 +285,8 @@ class Program:
     profiles: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     rolling_admission: RollingAdmission | None = None
     catalog: Catalog | None = attrs.field(default=None, eq=False, repr=False)
-    profile_definitions: tuple[Any, ...] = attrs.field(
-        default=(), eq=False, repr=False, converter=tuple
+    profile_definitions: tuple[tuple[str, Any], ...] = attrs.field(
+        default=(), eq=False, repr=False, converter=_pairs
     )
     file: str | None = attrs.field(default=None, eq=False, repr=False)
 
@@ -296,8 +300,10 @@ class Program:
         if int(self.start_time[3:]) % grid:
             yield (
                 "/start_time",
-                f"sessions start at {self.start_time}, which is not on the program's "
-                f"{grid}-minute grid (session.grid)",
+                (
+                    f"sessions start at {self.start_time}, which is not on the program's "
+                    f"{grid}-minute grid (session.grid)"
+                ),
             )
         if not self.days:
             yield "/days", "a program needs at least one session day ('days')"

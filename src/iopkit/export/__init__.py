@@ -6,9 +6,9 @@ for iCalendar). :data:`FORMATS` maps the command line's format names to them.
 
 from collections.abc import Callable
 
+from iopkit._files._load import curriculum_json as to_json
 from iopkit._public import publish
 from iopkit.curriculum._curriculum import Curriculum
-from iopkit._files._load import curriculum_json as to_json
 from iopkit.export._csv import to_csv
 from iopkit.export._fhir import to_fhir, to_fhir_json
 from iopkit.export._html import to_html

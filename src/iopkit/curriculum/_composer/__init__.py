@@ -141,6 +141,6 @@ def feasible(inputs: Inputs, meter: Meter) -> bool:
         if Search(model, small, 0, meter.child(WITNESS_WORK), witness=True).run():
             return True
     except BudgetExceededError as exc:
-        if exc.limit != "work" or meter.work_limit is not None and meter.steps > meter.work_limit:
+        if exc.limit != "work" or (meter.work_limit is not None and meter.steps > meter.work_limit):
             raise
     return Search(model, book_for(model.session), 0, meter).run()

@@ -7,8 +7,7 @@ steps), not of time, so the same program gets the same explanation on any machin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-
-import attrs
+from typing import NamedTuple
 
 from iopkit._budget import Meter
 from iopkit.curriculum._composer._model import Model, build_model
@@ -37,8 +36,7 @@ WITNESS_WORK = 20_000
 WITNESS_FILLERS = 3
 
 
-@attrs.frozen
-class Conflict:
+class Conflict(NamedTuple):
     """Rule ids that cannot hold together, and the arithmetic that shows it."""
 
     rules: tuple[str, ...]

@@ -18,9 +18,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from iopkit._activity import Activity
 from iopkit.curriculum._composer._model import Feature, SessionModel
@@ -35,8 +33,7 @@ class Role(enum.IntEnum):
     CLOSING = 3
 
 
-@attrs.frozen
-class Piece:
+class Piece(NamedTuple):
     """One block of a session plan, with its length interval in units.
 
     ``rank`` orders opening and closing pieces among themselves, numbers a lesson in the
@@ -51,8 +48,7 @@ class Piece:
     activity: Activity | None  # opening and closing pieces
 
 
-@attrs.frozen
-class Plan:
+class Plan(NamedTuple):
     """A concrete shape: pieces per run (runs are separated by breaks), realising any
     service total in [lo, hi]."""
 
@@ -61,8 +57,7 @@ class Plan:
     hi: int
 
 
-@attrs.frozen
-class Choice:
+class Choice(NamedTuple):
     """A menu entry: counted features, breaks and a service interval, with its plans."""
 
     counts: tuple[int, ...]
@@ -79,8 +74,7 @@ class Choice:
         raise ValueError(f"no plan for {service} units")  # pragma: no cover - guarded
 
 
-@attrs.frozen
-class FillerClass:
+class FillerClass(NamedTuple):
     """Interchangeable filler activities and their length variants."""
 
     activities: tuple[Activity, ...]
@@ -152,6 +146,23 @@ class MenuBook:
         ] = {}
         self.lock = threading.Lock()
         self._combos = self._class_combos()
+        self._intervals: (
+            tuple[
+                dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]],
+                int,
+            ]
+            | None
+        ) = None
+        self._profiles: (
+            tuple[
+                dict[
+                    tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
+                    tuple[int, tuple[Piece, ...]],
+                ],
+                int,
+            ]
+            | None
+        ) = None
 
     def menu(
         self,
@@ -239,7 +250,7 @@ class MenuBook:
             return ()  # an opening or closing activity is off the grid
         caps = [f.cap for f in session.features]
         width = len(caps)
-        upper = [None] * width
+        upper: list[int | None] = [None] * width
         for bound in session.bounds:
             if bound.max is not None:
                 old = upper[bound.feature]
@@ -259,57 +270,20 @@ class MenuBook:
             start = tuple(min(c, caps[j]) for j, c in enumerate(raw))
             if loose:
                 # cheap even with many fillers: a witness only keeps to the fewest breaks
-                self._loose(
-                    fixed,
-                    start,
-                    low,
-                    most,
-                    cap is not None,
-                    caps,
-                    upper,
-                    precedence,
-                    counter,
-                    entries,
-                )
+                self._loose(fixed, start, low, most, caps, upper, precedence, counter, entries)
                 continue
-            states: dict[
-                tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
-                tuple[int, tuple[Piece, ...]],
-            ] = {(start, ()): (low, ())}
-            add, grow = self._add, self._grow
-            for combos in self._combos:
-                merged: dict[
-                    tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
-                    tuple[int, tuple[Piece, ...]],
-                ] = {}
-                for (counts, profile), (lo, chosen) in states.items():
-                    room = most - lo
-                    size = len(profile)
-                    steps = 0
-                    for extra_lo, extra_counts, pieces, part in combos:
-                        if extra_lo > room:
-                            break
-                        steps += 1
-                        if cap is not None and size + len(pieces) > cap:
-                            continue
-                        new_counts = self._sum(counts, extra_counts, caps, upper)
-                        if new_counts is None:
-                            continue
-                        if part:
-                            grown = (profile, part)
-                            new_profile = grow.get(grown)
-                            if new_profile is None:
-                                new_profile = grow[grown] = tuple(sorted(profile + part))
-                        else:
-                            new_profile = profile
-                        state = (new_counts, new_profile)
-                        if state not in merged:
-                            merged[state] = (lo + extra_lo, chosen + pieces)
-                    counter.tick(steps)
-                states = merged
-            for (counts, _), (_, fillers) in states.items():
-                if not self._bounds_met(counts):
+            seen: set[tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = set()
+            states, steps = self._filler_profiles(caps, upper, most)
+            counter.tick(steps)
+            add = self._add
+            for (filler_counts, profile), (lo, fillers) in states.items():
+                if low + lo > most:
                     continue
+                pair = (start, filler_counts)
+                counts = add[pair] if pair in add else self._sum(start, filler_counts, caps, upper)
+                if counts is None or (counts, profile) in seen or not self._bounds_met(counts):
+                    continue
+                seen.add((counts, profile))
 
                 def covered(
                     breaks: int, lo: int, hi: int, counts: tuple[int, ...] = counts
@@ -325,6 +299,57 @@ class MenuBook:
             for lo, hi, members in _merge(plans):
                 choices.append(Choice(counts, breaks, lo, hi, members))
         return tuple(choices)
+
+    def _filler_profiles(
+        self, caps: list[int], upper: list[int | None], most: int
+    ) -> tuple[
+        dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]],
+        int,
+    ]:
+        """Every choice of fillers, merged by (counts, length profile), with the work it
+        took: computed once per book and shared by its menus (each menu charges the same
+        work, so budgets do not depend on what was computed before)."""
+        found = self._profiles
+        if found is not None:
+            return found
+        cap = self.most_fillers
+        steps = 0
+        states: dict[
+            tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]
+        ] = {(tuple(0 for _ in caps), ()): (0, ())}
+        grow = self._grow
+        for combos in self._combos:
+            merged: dict[
+                tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
+                tuple[int, tuple[Piece, ...]],
+            ] = {}
+            for (counts, profile), (lo, chosen) in states.items():
+                room = most - lo
+                size = len(profile)
+                for extra_lo, extra_counts, pieces, part in combos:
+                    if extra_lo > room:
+                        break
+                    steps += 1
+                    if cap is not None and size + len(pieces) > cap:
+                        continue
+                    new_counts = self._sum(counts, extra_counts, caps, upper)
+                    if new_counts is None:
+                        continue
+                    if part:
+                        grown = (profile, part)
+                        new_profile = grow.get(grown)
+                        if new_profile is None:
+                            new_profile = grow[grown] = tuple(sorted(profile + part))
+                    else:
+                        new_profile = profile
+                    state = (new_counts, new_profile)
+                    if state not in merged:
+                        merged[state] = (lo + extra_lo, chosen + pieces)
+            states = merged
+        with self.lock:
+            if self._profiles is None:
+                self._profiles = (states, steps)
+        return self._profiles
 
     def _sum(
         self,
@@ -343,31 +368,22 @@ class MenuBook:
             found = self._add[key] = None if over else summed
         return found  # type: ignore[return-value]
 
-    def _loose(
-        self,
-        fixed: tuple[Piece, ...],
-        start: tuple[int, ...],
-        low: int,
-        most: int,
-        fewest: bool,
-        caps: list[int],
-        upper: list[int | None],
-        precedence: frozenset[tuple[int, int]],
-        counter: _Counter,
-        entries: dict[tuple[tuple[int, ...], int], list[Plan]],
-    ) -> None:
-        """The fillers of a session whose runs between breaks can never be too long: a
-        dynamic program over classes whose states are counts, number of fillers and the
-        interval of service they reach, keeping only intervals no other state covers."""
-        session = self.session
-        high = sum(p.hi for p in fixed)
+    def _filler_intervals(
+        self, caps: list[int], upper: list[int | None], most: int
+    ) -> tuple[dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]], int]:
+        """Every choice of fillers as (counts, number of fillers) and the intervals of
+        service they reach, keeping only intervals no other choice covers; computed once
+        per book, with the work it took."""
+        found = self._intervals
+        if found is not None:
+            return found
+        steps = 0
         states: dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]] = {
-            (start, 0): [(low, high, ())]
+            (tuple(0 for _ in caps), 0): [(0, 0, ())]
         }
         for combos in self._combos:
             grown: dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]] = {}
             for (counts, n), segments in states.items():
-                steps = 0
                 for extra_lo, extra_counts, pieces, part in combos:
                     new_counts = self._sum(counts, extra_counts, caps, upper)
                     if new_counts is None:
@@ -380,15 +396,45 @@ class MenuBook:
                             target.append(
                                 (lo + extra_lo, min(hi + extra_hi, most), chosen + pieces)
                             )
-                counter.tick(steps)
-            states = {key: _frontier(segments) for key, segments in grown.items()}
-        size = session.breaks.size if session.breaks is not None else 0
-        for (counts, n), segments in states.items():
-            if not self._bounds_met(counts):
+            states = {key: _frontier(segments) for key, segments in grown.items() if segments}
+        with self.lock:
+            if self._intervals is None:
+                self._intervals = (states, steps)
+        return self._intervals
+
+    def _loose(
+        self,
+        fixed: tuple[Piece, ...],
+        start: tuple[int, ...],
+        low: int,
+        most: int,
+        caps: list[int],
+        upper: list[int | None],
+        precedence: frozenset[tuple[int, int]],
+        counter: _Counter,
+        entries: dict[tuple[tuple[int, ...], int], list[Plan]],
+    ) -> None:
+        """The plans of a session whose runs between breaks can never be too long: only
+        the sums of lengths matter, so the fillers' intervals shift by the fixed pieces'."""
+        session = self.session
+        high = sum(p.hi for p in fixed)
+        filler_states, steps = self._filler_intervals(caps, upper, most)
+        counter.tick(steps)
+        states: dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]] = {}
+        for (filler_counts, n), segments in filler_states.items():
+            counts = self._sum(start, filler_counts, caps, upper)
+            if counts is None or not self._bounds_met(counts):
                 continue
+            target = states.setdefault((counts, n), [])
+            for lo, hi, fillers in segments:
+                if low + lo <= most:
+                    target.append((low + lo, min(high + hi, most), fillers))
+        fewest = self.most_fillers is not None
+        size = session.breaks.size if session.breaks is not None else 0
+        for (counts, n), found in states.items():
             pieces_count = len(fixed) + n
             last = pieces_count - 1 if size > 0 and not fewest else 0
-            for lo, hi, fillers in segments:
+            for lo, hi, fillers in _frontier(found):
                 pieces = (*fixed, *fillers)
                 for breaks in range(last + 1):
                     window_lo = max(lo, session.wall_lo - breaks * size)
@@ -509,8 +555,10 @@ class _Packer:
             for i in order
         )
         key = (shape, count, need, want, self.precedence)
-        cached = self.cache.get(key, _MISSING)
-        if cached is _MISSING:
+        cached: tuple[tuple[int, ...], int] | None
+        if key in self.cache:
+            cached = self.cache[key]
+        else:
             canonical = tuple(pieces[i] for i in order)
             found = partition(
                 canonical,
@@ -530,7 +578,7 @@ class _Packer:
                 self.cache[key] = cached
         if cached is None:
             return None
-        placement, top = cached  # type: ignore[misc]
+        placement, top = cached
         runs: list[list[Piece]] = [[] for _ in range(count)]
         for position, index in enumerate(order):
             runs[placement[position]].append(pieces[index])
@@ -670,7 +718,7 @@ def partition(
 
     def choices(pos: int) -> list[int]:
         index = order[pos]
-        piece = pieces[index]
+        piece: Piece = pieces[index]
         low_bound, high_bound = 0, last
         if piece.role == Role.OPENING:
             high_bound = 0
@@ -685,14 +733,14 @@ def partition(
                     high_bound = min(high_bound, where[other])
         else:
             # identical fillers are interchangeable: place them in non-decreasing runs
-            for p in range(pos):
-                other = pieces[order[p]]
-                if other.role == Role.FILLER and (other.lo, other.hi, other.rank) == (
+            for before_pos in range(pos):
+                earlier = pieces[order[before_pos]]
+                if earlier.role == Role.FILLER and (earlier.lo, earlier.hi, earlier.rank) == (
                     piece.lo,
                     piece.hi,
                     piece.rank,
                 ):
-                    low_bound = max(low_bound, where[order[p]])
+                    low_bound = max(low_bound, where[order[before_pos]])
         return [r for r in range(low_bound, high_bound + 1) if loads[r] + piece.lo <= capacity]
 
     best_value = -1

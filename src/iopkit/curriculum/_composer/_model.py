@@ -13,9 +13,7 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from iopkit._activity import MAX_ACTIVITY_MINUTES, Activity
 from iopkit._types import Range, Weekday
@@ -30,8 +28,7 @@ DAY = 1440
 # -- the compiled model ----------------------------------------------------------------
 
 
-@attrs.frozen
-class Slot:
+class Slot(NamedTuple):
     """A session in the calendar: its week (1-based), weekday and date; a make-up
     session also names the closed date it replaces."""
 
@@ -46,15 +43,13 @@ class Slot:
         return Weekday.of(self.replaces.weekday()) if self.replaces is not None else self.day
 
 
-@attrs.frozen
-class Layout:
+class Layout(NamedTuple):
     """One way to lay out a week's sessions (which closed sessions are made up)."""
 
     slots: tuple[Slot, ...]
 
 
-@attrs.frozen
-class Feature:
+class Feature(NamedTuple):
     """Something counted in each session: blocks matching a selector, at least
     ``min_units`` long (in grid units), clipped at ``cap`` (larger counts never matter)."""
 
@@ -77,8 +72,7 @@ class Feature:
         return self.counts(activity, hi_units)
 
 
-@attrs.frozen
-class SessionBound:
+class SessionBound(NamedTuple):
     """Per-session bounds on a feature (a ``per: session`` requirement)."""
 
     rule_id: str
@@ -87,8 +81,7 @@ class SessionBound:
     max: int | None
 
 
-@attrs.frozen
-class CountLimit:
+class CountLimit(NamedTuple):
     """Bounds on a feature counted over each week or over the whole program."""
 
     rule_id: str
@@ -98,8 +91,7 @@ class CountLimit:
     max: int | None
 
 
-@attrs.frozen
-class MinutesLimit:
+class MinutesLimit(NamedTuple):
     """Bounds on each week's minutes (service, or wall-clock with ``wall``)."""
 
     rule_id: str
@@ -109,18 +101,16 @@ class MinutesLimit:
     taper_weeks: int
 
 
-@attrs.frozen
-class LongLimit:
-    """At least ``count`` sessions a week of at least ``units`` service units."""
+class LongLimit(NamedTuple):
+    """At least ``sessions`` sessions a week of at least ``units`` service units."""
 
     rule_id: str
-    count: int
+    sessions: int
     units: int
     taper_weeks: int
 
 
-@attrs.frozen
-class BreakSpec:
+class BreakSpec(NamedTuple):
     """The break rule in units: a break of ``size`` at least every ``after`` service units."""
 
     rule_id: str
@@ -129,8 +119,7 @@ class BreakSpec:
     activity: Activity
 
 
-@attrs.frozen
-class SessionModel:
+class SessionModel(NamedTuple):
     """Everything that decides what one session can hold: the key of its menus."""
 
     wall_lo: int
@@ -167,11 +156,11 @@ def _lookup(table: tuple[tuple[str, int, int], ...], key: str) -> tuple[int, int
     return None
 
 
-@attrs.frozen
-class TrackSpec:
-    """A track as the composer sees it."""
+class TrackSpec(NamedTuple):
+    """A track as the composer sees it (``position``: its index among the program's
+    tracks)."""
 
-    index: int
+    position: int
     name: str
     sequence: tuple[Lesson, ...]
     activities: tuple[Activity, ...]  # one per lesson of the sequence
@@ -211,8 +200,7 @@ class TrackSpec:
         return math.inf if self.cycles else len(self.sequence) - pointer
 
 
-@attrs.frozen
-class Coverage:
+class Coverage(NamedTuple):
     """Every window of ``stay`` weeks teaches every core lesson."""
 
     rule_id: str
@@ -220,8 +208,7 @@ class Coverage:
     lessons: tuple[tuple[str, int], ...]
 
 
-@attrs.frozen
-class Model:
+class Model(NamedTuple):
     """Everything the search needs, compiled from the rules' contributions."""
 
     context: Context
@@ -486,7 +473,7 @@ class ModelBuilder:
             bounds.append(
                 SessionBound(rule_id, feature(selector, cap_of(minimum, maximum)), minimum, maximum)
             )
-        features = [attrs.evolve(f, cap=c) for f, c in zip(features, caps, strict=True)]
+        features = [f._replace(cap=c) for f, c in zip(features, caps, strict=True)]
         session = SessionModel(
             wall_lo=wall_lo,
             wall_hi=wall_hi,
@@ -499,7 +486,7 @@ class ModelBuilder:
             no_repeat=self._no_repeat,
             lengths=tuple(sorted((k, lo, hi) for k, (lo, hi) in lengths.items())),
         )
-        minutes = tuple(
+        weekly = tuple(
             MinutesLimit(
                 rule_id,
                 math.ceil(minimum / g),
@@ -530,7 +517,7 @@ class ModelBuilder:
             weeks=self._weeks(),
             session=session,
             counts=tuple(counts),
-            minutes=minutes,
+            minutes=weekly,
             long=long,
             tracks=tracks,
             prerequisites=prerequisites,
@@ -560,7 +547,7 @@ class ModelBuilder:
             first, last = 1, program.weeks
             per_session_max = fit
         return TrackSpec(
-            index=index,
+            position=index,
             name=track.name,
             sequence=sequence,
             activities=activities,

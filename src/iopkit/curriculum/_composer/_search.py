@@ -14,9 +14,7 @@ import itertools
 import math
 import random
 from collections.abc import Generator, Iterator, Sequence
-from typing import Any, Protocol
-
-import attrs
+from typing import Any, NamedTuple, Protocol
 
 from iopkit._activity import Activity
 from iopkit._budget import Meter
@@ -61,8 +59,7 @@ class Tracker(Protocol):
         """Whether the limit is met at the end."""
 
 
-@attrs.frozen
-class Pick:
+class Pick(NamedTuple):
     """What the search chose for one session."""
 
     slot: Slot
@@ -73,8 +70,7 @@ class Pick:
     hi: int
 
 
-@attrs.frozen
-class WeekState:
+class WeekState(NamedTuple):
     """What the week being filled has gathered so far."""
 
     lo: int  # service units, at least
@@ -86,8 +82,7 @@ class WeekState:
     active: tuple[bool, ...]  # per track: active in some session so far
 
 
-@attrs.frozen
-class RunState:
+class RunState(NamedTuple):
     """What crosses from week to week."""
 
     pointers: tuple[int, ...]  # lessons delivered, per track
@@ -96,8 +91,7 @@ class RunState:
     custom: tuple[Any, ...]  # per custom tracker
 
 
-@attrs.frozen
-class Candidate:
+class Candidate(NamedTuple):
     """A (lessons, menu choice) pair with its score."""
 
     score: float
@@ -290,7 +284,7 @@ class Search:
 
     def _tracks_can_finish(self, w: int, pointers: tuple[int, ...]) -> bool:
         for spec, p in zip(self.model.tracks, pointers, strict=True):
-            if spec.core and len(spec.sequence) - p > self.capacity_after[spec.index][w]:
+            if spec.core and len(spec.sequence) - p > self.capacity_after[spec.position][w]:
                 return False
         return True
 
@@ -320,8 +314,7 @@ class Search:
             if applied is None:
                 continue
             next_ws, next_program = applied
-            next_ws = attrs.evolve(
-                next_ws,
+            next_ws = next_ws._replace(
                 lessons=tuple(n + k for n, (_, k) in zip(ws.lessons, candidate.combo, strict=True)),
                 active=active,
             )
@@ -450,7 +443,7 @@ class Search:
             ideal = self._ideal(spec, w, i, p)
             values.sort(key=lambda k: (abs(k - ideal), -k if not spec.core else k))
             per_track.append(values)
-            shortest.append(self.shortest_lesson[spec.index])
+            shortest.append(self.shortest_lesson[spec.position])
         room = self.service_ceiling - self.service_floor
         for ks in itertools.product(*per_track):
             self.tick()
@@ -470,7 +463,7 @@ class Search:
             return max(1, min(spec.per_session_max, spec.per_session_min))
         if p >= len(spec.sequence):
             return 0
-        before = self.active_sessions[spec.index]
+        before = self.active_sessions[spec.position]
         elapsed = before[w] + i + 1
         due = math.ceil(len(spec.sequence) * elapsed / max(1, before[-1]))
         return max(0, min(spec.per_session_max, due - p))
@@ -560,7 +553,7 @@ class Search:
             # spread over the program: the k-th occurrence near (k - 1/2) / min of the way
             pace = limit.min * (total - sessions_left + 1) / max(1, total)
             wants.append((limit.feature, max(0.0, math.floor(pace + 0.5) - program[pos])))
-        short_long = [ws.long[pos] < limit.count for pos, limit in enumerate(model.long)]
+        short_long = [ws.long[pos] < limit.sessions for pos, limit in enumerate(model.long)]
         scored: list[tuple[float, float, int, Choice, int, tuple[int, ...]]] = []
         prepared = self._prepared(menu)
         self.tick(1 + len(prepared) // 8)
@@ -655,15 +648,15 @@ class Search:
         for pos, limit in enumerate(self.program_counts):
             if program[pos] + later * self.feature_ceiling[limit.feature] < limit.min:
                 return False
-        for limit in model.minutes:
-            extra = ws.breaks if limit.wall else 0
-            if limit.max is not None and ws.lo + extra + left * self.service_floor > limit.max:
+        for minutes in model.minutes:
+            extra = ws.breaks if minutes.wall else 0
+            if minutes.max is not None and ws.lo + extra + left * self.service_floor > minutes.max:
                 return False
-            tapering = w + 1 > self.n_weeks - limit.taper_weeks
+            tapering = w + 1 > self.n_weeks - minutes.taper_weeks
             ceiling = self.service_ceiling + (
-                model.session.wall_hi - self.service_ceiling if limit.wall else 0
+                model.session.wall_hi - self.service_ceiling if minutes.wall else 0
             )
-            if not tapering and ws.hi + extra + left * ceiling < limit.min:
+            if not tapering and ws.hi + extra + left * ceiling < minutes.min:
                 return False
         for pos, limit in enumerate(self.week_counts):
             if ws.counts[pos] + left * self.feature_ceiling[limit.feature] < limit.min:
@@ -671,7 +664,7 @@ class Search:
         for pos, long_limit in enumerate(model.long):
             if (
                 w + 1 <= self.n_weeks - long_limit.taper_weeks
-                and ws.long[pos] + left < long_limit.count
+                and ws.long[pos] + left < long_limit.sessions
             ):
                 return False
         return True
@@ -691,7 +684,10 @@ class Search:
             if ws.counts[pos] < limit.min:
                 return False
         for pos, long_limit in enumerate(model.long):
-            if w + 1 <= self.n_weeks - long_limit.taper_weeks and ws.long[pos] < long_limit.count:
+            if (
+                w + 1 <= self.n_weeks - long_limit.taper_weeks
+                and ws.long[pos] < long_limit.sessions
+            ):
                 return False
         for spec, start, done, active in zip(
             model.tracks, week_pointers, ws.lessons, ws.active, strict=True

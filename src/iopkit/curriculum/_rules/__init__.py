@@ -132,4 +132,5 @@ __all__ = [
     "program_rules",
     "run",
     "title",
+    "track_blocks",
 ]

@@ -13,7 +13,7 @@ A rule type owns four things, so that a new limit is one class and its tests:
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -70,6 +70,10 @@ class Lesson:
     activity: str
 
 
+def _profiles(value: Iterable[Profile]) -> tuple[Profile, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Inputs:
     """What the composer works from: a program, its catalog and its profiles, resolved.
@@ -85,7 +89,7 @@ class Inputs:
 
     program: Program
     catalog: Catalog
-    profiles: tuple[Profile, ...] = attrs.field(default=(), converter=tuple)
+    profiles: tuple[Profile, ...] = attrs.field(default=(), converter=_profiles)
 
     def with_program(self, **changes: Any) -> Inputs:
         """The inputs with some of the program's fields changed."""
