@@ -232,6 +232,25 @@ def _pairs(value: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
     return tuple(value)
 
 
+def _check_timezone(_inst: object, _attr: object, value: str | None) -> None:
+    if value is None:
+        return
+    import zoneinfo
+
+    problem = f"'timezone' must be an IANA time zone name such as 'America/Chicago' (got {value!r})"
+    if not isinstance(value, str) or not value or len(value) > 64 or "\x00" in value:
+        raise ValueError(problem)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(problem) from None
+
+
+def _optional_text(_inst: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None:
+        check_text(_inst, attribute, value)
+
+
 def _dates(value: Iterable[dt.date]) -> tuple[dt.date, ...]:
     return tuple(value)
 
@@ -251,6 +270,11 @@ class Program:
         population: ``adult`` or ``adolescent``.
         start: The first day of week 1, or ``None``; sessions get dates from it.
         start_time: Clock time sessions begin, for schedules and calendars.
+        timezone: The IANA time zone of the clinic (``"America/Chicago"``), for calendars;
+            ``None`` leaves times floating (local wherever they are read).
+        clinic: The clinic's name, shown in schedule headers.
+        location: Where sessions take place, shown in schedules and calendar events.
+        facilitator: Who leads the sessions, shown in schedule headers.
         closures: Dates with no session.
         makeup_days: Weekdays a closed session may move to, in the same week.
         catalogs: ``"builtin"`` or catalog file paths (relative to the program file).
@@ -274,6 +298,16 @@ class Program:
     population: Population = attrs.field(default=Population.ADULT, converter=Population)
     start: dt.date | None = None
     start_time: str = attrs.field(default="09:00", validator=_check_clock)
+    timezone: str | None = attrs.field(default=None, validator=_check_timezone)
+    clinic: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(nfc), validator=_optional_text
+    )
+    location: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(nfc), validator=_optional_text
+    )
+    facilitator: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(nfc), validator=_optional_text
+    )
     closures: tuple[dt.date, ...] = attrs.field(default=(), converter=_dates)
     makeup_days: tuple[Weekday, ...] = attrs.field(
         default=(), converter=_days, validator=_unique_days
