@@ -175,22 +175,9 @@ class Rule(abc.ABC):
         return ""
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``"1 lesson"``, ``"2 lessons"``: a count with its noun."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
-
-
 def title(context: Context, activity_id: str) -> str:
     """An activity's title in quotes, or its id when the catalog lacks it."""
     try:
         return f"'{context.catalog.activity(activity_id).title}'"
     except KeyError:
         return f"'{activity_id}'"
-
-
-def minutes_text(value: int) -> str:
-    """Minutes as a clinician reads them: ``"50 minutes"``, ``"9 h 05 min"``."""
-    if value < 60:
-        return plural(value, "minute")
-    hours, rest = divmod(value, 60)
-    return f"{hours} h" if rest == 0 else f"{hours} h {rest:02d} min"
