@@ -10,19 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from iopkit._words import duration as minutes_text
+from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import Program
-from iopkit.curriculum._rules._base import (
-    Context,
-    Inputs,
-    Lesson,
-    Rule,
-    Violation,
-    minutes_text,
-    plural,
-    title,
-)
+from iopkit.curriculum._rules._base import Context, Inputs, Lesson, Rule, Violation, title
 from iopkit.curriculum._rules._calendar import Calendar, day_order
 from iopkit.curriculum._rules._counts import LongSessions, RequirementRule, WeeklyMinutesRule
 from iopkit.curriculum._rules._session import (

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, ClassVar
 import attrs
 
 from iopkit._types import Weekday
+from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._program import Program
-from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation, plural
+from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder

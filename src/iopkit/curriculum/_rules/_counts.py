@@ -10,17 +10,12 @@ import attrs
 
 from iopkit._session import Block
 from iopkit._types import Range
+from iopkit._words import duration as minutes_text
+from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import Count, Per, Program, Requirement, WeeklyMinutes
-from iopkit.curriculum._rules._base import (
-    Context,
-    Inputs,
-    Rule,
-    Violation,
-    minutes_text,
-    plural,
-)
+from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder

@@ -12,9 +12,10 @@ import attrs
 
 from iopkit._session import Session
 from iopkit._types import Range
+from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._program import Program
-from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation, plural, title
+from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation, title
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder

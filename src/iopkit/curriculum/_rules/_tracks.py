@@ -12,9 +12,10 @@ import attrs
 
 from iopkit._session import Block, Session
 from iopkit._types import Range, Weekday
+from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._program import Program, Track
-from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation, plural
+from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder
