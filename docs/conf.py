@@ -252,9 +252,13 @@ def _profiles_page() -> str:
 
 
 def _describe(rule: object) -> str:
-    from iopkit.curriculum._explain import describe
+    from iopkit import Range, builtin_catalog
+    from iopkit.curriculum import Program, SessionShape
+    from iopkit.curriculum._rules import Context
 
-    return describe(rule)  # type: ignore[arg-type]
+    shape = SessionShape(minutes=Range(min=60, max=60))
+    program = Program(name="P", weeks=1, days=["mon"], session=shape)
+    return rule.reason(Context(program=program, catalog=builtin_catalog()))  # type: ignore[attr-defined]
 
 
 def _vocabulary_page() -> str:

@@ -311,3 +311,17 @@ class TestExtend:
         base = iopkit.builtin_catalog()
         with pytest.raises(CatalogError, match="defined twice"):
             base.extend(activities=[Activity(id="check-in", title="x", kind="check-in", minutes=5)])
+
+
+class TestBuiltinText:
+    def test_objectives_are_sentences(self):
+        """Every objective of the built-in catalog is one sentence: it begins with a
+        capital letter, ends with a full stop, and holds no other full stop (so no list
+        was cut at its commas)."""
+        import iopkit
+
+        for activity in iopkit.builtin_catalog().all_activities():
+            for objective in activity.objectives:
+                assert objective[:1].isupper(), (activity.id, objective)
+                assert objective.endswith("."), (activity.id, objective)
+                assert objective.count(". ") == 0, (activity.id, objective)

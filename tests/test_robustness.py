@@ -1,9 +1,11 @@
-"""Reliability under bad input: fuzzing every loader, atomic writes, no network, bounded
-work, and inputs never changed."""
+"""Reliability under bad input: fuzzing every loader (with hostile text too), atomic
+writes, no network, bounded work, and inputs never changed."""
 
 import json
 import os
+import re
 import socket
+import unicodedata
 
 import attrs
 import jsonschema
@@ -67,6 +69,114 @@ class TestFuzz:
             LOADERS[kind](path)
         except InputError as exc:
             assert exc.problems
+
+
+#: Characters an attacker reaches for: C0 and C1 controls, DEL, lone surrogates, invisible
+#: and reordering characters, combining accents, and anything else.
+HOSTILE_CHARACTERS = st.one_of(
+    st.characters(min_codepoint=0, max_codepoint=0x9F),
+    st.characters(categories=["Cs"]),
+    st.sampled_from(["\u202e", "\u200b", "\ufeff", "\u2028", "\u0301", "e", "\u00e9"]),
+    st.characters(),
+)
+#: Prefixes that make a spreadsheet read a cell as a formula.
+FORMULA_PREFIXES = st.sampled_from(
+    ["=", "+", "-", "@", "\t", "\r", "=cmd|' /C calc'!", "=HYPERLINK("]
+)
+hostile_texts = st.one_of(
+    st.text(HOSTILE_CHARACTERS, max_size=40),
+    st.builds(str.__add__, FORMULA_PREFIXES, st.text(HOSTILE_CHARACTERS, max_size=20)),
+)
+#: What no accepted text and no message may hold.
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _strings(value):
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif attrs.has(type(item)):
+            stack.extend(attrs.asdict(item, recurse=False).values())
+
+
+def _catalog_with(text):
+    return {
+        "iopkit": "catalog/1",
+        "modalities": [{"id": "art", "name": text}],
+        "activities": [
+            {
+                "id": "walk",
+                "title": text,
+                "kind": "expressive-therapy",
+                "minutes": 40,
+                "modality": "art",
+                "objectives": [text],
+            },
+        ],
+    }
+
+
+def _program_with(text):
+    return {
+        "iopkit": "program/1",
+        "name": text,
+        "weeks": 2,
+        "days": ["mon"],
+        "session": {"minutes": {"min": 60, "max": 120}},
+        "tracks": [{"name": text, "modules": ["cbt-foundations"]}],
+    }
+
+
+class TestHostileText:
+    @FUZZ
+    @given(
+        hostile_texts,
+        st.sampled_from(["catalog", "program"]),
+        st.sampled_from(["json", "yaml", "bytes"]),
+    )
+    def test_loaders(self, tmp_path, text, kind, form):
+        """Text with controls, surrogates, invisible characters and formula prefixes either
+        loads clean (no control character or surrogate, in NFC) or is refused with short,
+        escaped messages; nothing else happens."""
+        document = _catalog_with(text) if kind == "catalog" else _program_with(text)
+        # JSON text is also YAML (a flow mapping with double-quoted, escaped strings)
+        raw = json.dumps(document).encode("ascii")
+        loader = iopkit.load_catalog if kind == "catalog" else load_program
+        if form == "bytes":
+            source = raw
+        else:
+            source = tmp_path / f"f.{form}"
+            source.write_bytes(raw)
+        try:
+            loaded = loader(source)
+        except InputError as exc:
+            assert exc.problems
+            for problem in exc.problems:
+                assert not UNSAFE.search(problem.message), problem.message
+                assert len(problem.message) < 400
+            return
+        for value in _strings(loaded):
+            assert not UNSAFE.search(value)
+            assert unicodedata.is_normalized("NFC", value)
+        if not UNSAFE.search(text) and text.strip() and len(text) <= 200:
+            expected = unicodedata.normalize("NFC", text)
+            assert expected in set(_strings(loaded))
+
+    @FUZZ
+    @given(hostile_texts)
+    def test_formula_prefixes_are_text(self, tmp_path, text):
+        """A title that starts like a spreadsheet formula is ordinary text to the loaders:
+        it loads as written when it holds no control character."""
+        title = "=" + "".join(c for c in text if c.isprintable()) + "x"
+        catalog = iopkit.load_catalog(json.dumps(_catalog_with(title)).encode())
+        assert catalog.activity("walk").title == unicodedata.normalize("NFC", title)
 
 
 class TestNothingLost:
@@ -140,6 +250,19 @@ class TestNothingReached:
         compose(load_program(_example()))
         for name in ("catalog", "program", "curriculum", "profile"):
             jsonschema.Draft202012Validator.check_schema(iopkit.schema(name))
+
+
+class TestSchemaCopies:
+    @pytest.mark.parametrize("name", ["catalog", "program", "curriculum", "profile"])
+    def test_schema_is_a_copy(self, name):
+        """iopkit.schema() returns a copy: changing it changes neither later copies nor
+        what documents are checked against."""
+        first = iopkit.schema(name)
+        first["properties"].clear()
+        first["$defs"] = "broken"
+        assert iopkit.schema(name)["properties"]
+        assert iopkit.schema(name) != first
+        compose(load_program(_example()))
 
 
 class TestBoundedWork:

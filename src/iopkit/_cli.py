@@ -1,186 +1,691 @@
 """The ``iopkit`` command line.
 
-Exit codes: 0 success; 1 the program is infeasible or the curriculum is not valid;
-2 bad input or usage; 3 the time budget was reached; 4 an internal error (a bug).
+Exit codes, mapped in one place (:func:`exit_code`): 0 success; 1 the program is
+infeasible or the curriculum is not valid; 2 bad input or usage; 3 a limit was reached
+(time or memory); 4 an internal error (a bug); 130 interrupted.
+
+The command line owns its process, so it guards every command with the limits it is
+given (``--budget`` seconds, ``--memory`` megabytes): the composer stops itself within its
+budget, and a timer checks the whole command besides, in every phase (reading, checking,
+composing, exporting, writing). Everything it prints to the terminal is escaped: no
+control character, terminal escape sequence or lone surrogate from an input reaches it,
+and messages quote at most a short excerpt of a value.
 """
 
 from __future__ import annotations
 
+import enum
 import json
+import math
 import os
+import re
+import signal
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 import iopkit
+from iopkit._budget import Budget, _resident_mb
+from iopkit._files._documents import MAX_JSON_BYTES
 from iopkit._files._schemas import SCHEMA_NAMES, SchemaName
 from iopkit._files._write import write_atomic
-from iopkit.errors import BudgetExceededError, ExportError, InputError, IopkitError
+from iopkit._words import duration, plural
+from iopkit.errors import (
+    BudgetExceededError,
+    ExportError,
+    InputError,
+    IopkitError,
+    Problem,
+    excerpt,
+)
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_BUDGET, EXIT_INTERNAL = 0, 1, 2, 3, 4
+if TYPE_CHECKING:
+    from iopkit.curriculum import Curriculum, Profile
 
 
-def _fail(lines: list[str], code: int) -> NoReturn:
-    for line in lines:
-        click.echo(line, err=True)
-    sys.exit(code)
+class Exit(enum.IntEnum):
+    """The exit codes of the command line."""
+
+    OK = 0
+    FAILED = 1
+    INPUT = 2
+    LIMIT = 3
+    INTERNAL = 4
+    INTERRUPTED = 130
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn iopkit's errors into readable messages and exit codes, never a traceback."""
+#: Seconds a command may take unless ``--budget`` says otherwise.
+DEFAULT_SECONDS = 60.0
+#: Megabytes a command's memory may grow by unless ``--memory`` says otherwise.
+DEFAULT_MEMORY = 1024.0
+#: How often the guard of a command looks at the clock and at memory, in seconds.
+WATCH_EVERY = 0.05
+#: Seconds the guard waits past the budget, so the composer's own, more precise stop
+#: comes first.
+GRACE = 0.5
+#: Most problems listed for one error; the rest are counted.
+MOST_PROBLEMS = 50
+#: The example program composed when ``iopkit compose`` is given none.
+DEFAULT_EXAMPLE = "adult-iop"
+
+
+# -- what reaches the terminal ------------------------------------------------------------
+
+# C0 and C1 controls (tab and line feed aside), DEL, lone surrogates, and the invisible
+# characters that reorder or break lines on a terminal.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
+)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every character that could act on a terminal shown escaped."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """Print lines of text, escaped, never failing on an encoding."""
+    stream = sys.stderr if err else sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    for line in text.split("\n"):
+        safe = terminal_text(line)
+        safe = safe.encode(encoding, "backslashreplace").decode(encoding, "replace")
+        click.echo(safe, err=err)
+
+
+# -- errors and exit codes ----------------------------------------------------------------
+
+
+class _Stop(Exception):  # noqa: N818 - not an error: the command has said what it had to
+    """The command ends now with this exit code; its message is printed already."""
+
+    def __init__(self, code: Exit) -> None:
+        super().__init__(int(code))
+        self.code = code
+
+
+def exit_code(exc: BaseException) -> Exit:
+    """The exit code for an exception that ends a command: the one place they are mapped."""
     from iopkit.curriculum import InfeasibleError
 
-    try:
-        yield
-    except BrokenPipeError:
-        # the reader went away (for example `iopkit catalog | head`): not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the final flush
-        sys.exit(EXIT_OK)
-    except InputError as exc:
-        _fail([f"error: {p}" for p in exc.problems], EXIT_INPUT)
-    except InfeasibleError as exc:
+    if isinstance(exc, _Stop):
+        return exc.code
+    if isinstance(exc, InfeasibleError):
+        return Exit.FAILED
+    if isinstance(exc, BudgetExceededError | MemoryError):
+        return Exit.LIMIT
+    if isinstance(exc, InputError | ExportError | IopkitError | OSError | click.ClickException):
+        return Exit.INPUT
+    if isinstance(exc, KeyboardInterrupt):
+        return Exit.INTERRUPTED
+    return Exit.INTERNAL
+
+
+def _problem_line(problem: Problem, file: str | None) -> str:
+    """A problem as one line, located in the user's file (never ``<input>``)."""
+    where = problem.file or file
+    if where is None:
+        place = problem.pointer and f"at {problem.pointer}: "
+        return f"error: {place}{problem.message}"
+    if problem.line is not None:
+        where += f":{problem.line}"
+    if problem.pointer:
+        where += f" at {problem.pointer}"
+    return f"error: {where}: {problem.message}"
+
+
+def _os_message(exc: OSError, file: str | None) -> str:
+    name = exc.filename if isinstance(exc.filename, str) and exc.filename else file
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"error: {name}: {reason}" if name else f"error: {reason}"
+
+
+def messages(exc: BaseException, file: str | None = None) -> list[str]:
+    """What the command line says about an exception: lines for standard error.
+
+    ``file`` is the user's file the command was working on, named when a problem or an
+    operating-system error does not say which file it is about.
+    """
+    from iopkit.curriculum import InfeasibleError
+
+    if isinstance(exc, InputError):
+        lines = [_problem_line(p, file) for p in exc.problems[:MOST_PROBLEMS]]
+        if len(exc.problems) > MOST_PROBLEMS:
+            more = len(exc.problems) - MOST_PROBLEMS
+            lines.append(f"error: ... and {plural(more, 'more problem')} not shown")
+        return lines or [f"error: {file or 'input'}: not acceptable"]
+    if isinstance(exc, InfeasibleError):
         lines = ["infeasible: no curriculum meets every limit of the program"]
         if exc.summary:
             lines.append(f"  {exc.summary}")
         lines += [f"  reason: {r}" for r in exc.reasons]
-        _fail(lines, EXIT_FAILED)
-    except BudgetExceededError as exc:
-        _fail([f"error: {exc}"], EXIT_BUDGET)
-    except (ExportError, IopkitError) as exc:
-        _fail([f"error: {exc}"], EXIT_INPUT)
-    except OSError as exc:
-        _fail([f"error: {exc.filename or ''}: {exc.strerror or exc}"], EXIT_INPUT)
-    except KeyboardInterrupt:
-        _fail(["interrupted"], 130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
-        _fail(
-            [f"internal error: {type(exc).__name__}: {exc}", "please report this as a bug"],
-            EXIT_INTERNAL,
-        )
-
-
-def _write(output: Path | None, content: str | bytes) -> None:
-    if output is None:
-        if isinstance(content, bytes):
-            sys.stdout.buffer.write(content)
-        else:
-            click.echo(content, nl=False)
-    else:
-        write_atomic(output, content)
-
-
-def _summary(curriculum: Any) -> list[str]:
-    lines = [
-        f"{len(curriculum.weeks)} weeks, {sum(len(w.sessions) for w in curriculum.weeks)} sessions",
-        "service hours per week: "
-        + ", ".join(f"{w.service_minutes / 60:g}" for w in curriculum.weeks),
+        if not exc.minimal:
+            lines.append("  (the list may hold more reasons than needed: the work ran out)")
+        lines += [f"  repair: {r}" for r in exc.repairs]
+        return lines
+    if isinstance(exc, BudgetExceededError):
+        hint = {
+            "time": "  (allow more time with --budget SECONDS)",
+            "memory": "  (allow more memory with --memory MB)",
+        }
+        return [f"error: {exc}", *([hint[exc.limit]] if exc.limit in hint else [])]
+    if isinstance(exc, MemoryError):
+        return ["error: the memory ceiling was reached (the system refused more memory)"]
+    if isinstance(exc, IopkitError):
+        return [f"error: {file}: {exc}" if file else f"error: {exc}"]
+    if isinstance(exc, OSError):
+        return [_os_message(exc, file)]
+    if isinstance(exc, KeyboardInterrupt):
+        return ["interrupted"]
+    return [
+        f"internal error: {type(exc).__name__}: {excerpt(str(exc), 300)}",
+        "please report this as a bug",
     ]
-    for track in curriculum.program.tracks:
-        count = sum(1 for _, _, _, b in curriculum.blocks() if b.track == track.name)
-        lines.append(f"track {track.name!r}: {count} lessons")
-    return lines
+
+
+def _fail(lines: Iterable[str], code: Exit) -> NoReturn:
+    for line in lines:
+        _say(line, err=True)
+    raise _Stop(code)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at nothing, so that a final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to do
+        pass
+
+
+@contextmanager
+def _errors(file: str | None = None) -> Iterator[None]:
+    """Turn every exception into readable lines and an exit code, never a traceback."""
+    try:
+        yield
+    except _Stop:
+        raise
+    except BrokenPipeError:
+        # the reader went away (for example `iopkit catalog | head`): not an error
+        _silence_stdout()
+        raise _Stop(Exit.OK) from None
+    except click.ClickException:
+        raise
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the last line of defence
+        _fail(messages(exc, file), exit_code(exc))
+
+
+# -- limits -------------------------------------------------------------------------------
+
+
+class TooLargeError(BudgetExceededError):
+    """A result larger than iopkit reads back (a curriculum over the JSON size limit)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(limit / 1024 / 1024, "composing", "size")
+        text = (
+            f"composing stopped: the curriculum would take {size / 1024 / 1024:.1f} MiB, more "
+            f"than the {limit // 1024 // 1024} MiB iopkit reads back (fewer weeks, days or "
+            "blocks make it smaller)"
+        )
+        self.args = (text,)
+
+
+class _Positive(click.ParamType):  # type: ignore[type-arg]
+    """A finite number above 0 (refuses nan, inf, 0 and negatives)."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.name = unit
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(str(value).strip())
+            except ValueError:
+                self.fail(f"{excerpt(str(value))} is not a number of {self.unit}", param, ctx)
+        if not math.isfinite(number) or number <= 0:
+            self.fail(
+                f"must be a finite number of {self.unit} above 0 (got {excerpt(str(value))})",
+                param,
+                ctx,
+            )
+        return number
+
+
+class Guard:
+    """The limits of one command: its time budget and its memory ceiling.
+
+    The composer is given what is left of both. Besides, while the guard is armed, a timer
+    looks at the clock and at the process's memory every :data:`WATCH_EVERY` seconds and
+    stops whatever phase is running. The timer is a signal, so it is armed only on the main
+    thread; the previous handler is put back afterwards.
+
+    Attributes:
+        seconds: The time budget of the whole command.
+        memory: How many megabytes the process's resident memory may grow by.
+        phase: What the command is doing now, for the message when it stops.
+    """
+
+    def __init__(self, seconds: float, memory: float) -> None:
+        self.seconds = seconds
+        self.memory = memory
+        self.phase = "starting"
+        self.started = time.monotonic()
+        self.base = _resident_mb()
+        self._armed = False
+
+    def budget(self) -> Budget:
+        """What is left of the limits, for the composer."""
+        left = self.seconds - (time.monotonic() - self.started)
+        grown = max(_resident_mb() - self.base, 0.0)
+        return Budget(seconds=max(left, 0.001), memory=max(self.memory - grown, 1.0))
+
+    def restate(self, exc: BudgetExceededError) -> BudgetExceededError:
+        """The composer's stop, stated with the command's limits (it was given what was
+        left of them)."""
+        if exc.limit == "time":
+            return BudgetExceededError(self.seconds, exc.what, "time")
+        if exc.limit == "memory":
+            return BudgetExceededError(self.memory, exc.what, "memory")
+        return exc
+
+    def check(self) -> None:
+        """Raise when a limit has been reached."""
+        if time.monotonic() - self.started > self.seconds + GRACE:
+            raise BudgetExceededError(self.seconds, self.phase, "time")
+        if _resident_mb() - self.base > self.memory:
+            raise BudgetExceededError(self.memory, self.phase, "memory")
+
+    def _on_alarm(self, _signum: int, _frame: FrameType | None) -> None:
+        if not self._armed:  # a late alarm while the guard is being taken down
+            return
+        try:
+            self.check()
+        except BudgetExceededError:
+            self._disarm()
+            raise
+
+    def _disarm(self) -> None:
+        if self._armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self._armed = False
+
+    @contextmanager
+    def armed(self) -> Iterator[Guard]:
+        """Watch the limits while the block runs (on the main thread, where signals can)."""
+        usable = hasattr(signal, "setitimer") and (
+            threading.current_thread() is threading.main_thread()
+        )
+        if not usable:
+            yield self
+            return
+        previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        try:
+            self._armed = True
+            signal.setitimer(signal.ITIMER_REAL, WATCH_EVERY, WATCH_EVERY)
+            yield self
+        finally:
+            try:
+                self._disarm()
+            finally:
+                signal.signal(signal.SIGALRM, previous)
+
+    def enter(self, phase: str) -> None:
+        """Say what the command does next (and stop now if a limit is already reached)."""
+        self.phase = phase
+        self.check()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _limit_options(command: F) -> F:
+    budget = click.option(
+        "--budget",
+        type=_Positive("seconds"),
+        default=DEFAULT_SECONDS,
+        show_default=True,
+        help="Seconds the command may take, in every phase (composing included); past "
+        "them it stops with exit 3. Must be a finite number above 0.",
+    )
+    memory = click.option(
+        "--memory",
+        type=_Positive("megabytes"),
+        default=DEFAULT_MEMORY,
+        show_default=True,
+        help="Megabytes the process's resident memory (RSS) may grow by while the command "
+        "works; past them it stops with exit 3.",
+    )
+    return budget(memory(command))
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+_CONTENT_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _stdout_bytes(data: bytes) -> None:
+    """Write content to standard output as UTF-8 bytes (escaped for a terminal)."""
+    out = sys.stdout
+    out.flush()
+    if out.isatty():  # a terminal sees no control character from the content
+        text = _CONTENT_UNSAFE.sub(_escape_char, data.decode("utf-8", "replace"))
+        data = text.encode("utf-8")
+    binary = getattr(out, "buffer", None)
+    if binary is None:
+        out.write(data.decode("utf-8", "replace"))
+        out.flush()
+        return
+    binary.write(data)
+    binary.flush()
+
+
+def _write(output: str | None, content: str | bytes) -> None:
+    """Write content to standard output (``None`` or ``-``) or to a file, naming the
+    user's file (or standard output) in any error."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if output is None or output == "-":
+        try:
+            _stdout_bytes(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _silence_stdout()
+            raise OSError(exc.errno, exc.strerror or str(exc), "standard output") from None
+        return
+    try:
+        write_atomic(output, data)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), output) from None
 
 
 _output = click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of standard output.",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write to this file instead of standard output ('-'). A regular file is replaced "
+    "atomically (keeping its mode, and the target of a symbolic link); a device or a pipe "
+    "is written as it is.",
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# -- the commands -------------------------------------------------------------------------
+
+
+class _Group(click.Group):
+    """The command group; its usage errors are escaped like every other message."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            done = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _Stop as stop:
+            sys.exit(int(stop.code))
+        except click.Abort:
+            _say("interrupted", err=True)
+            sys.exit(int(Exit.INTERRUPTED))
+        except click.ClickException as exc:
+            import io
+
+            shown = io.StringIO()
+            exc.show(file=shown)
+            _say(shown.getvalue().rstrip("\n"), err=True)
+            sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(int(Exit.OK))
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - never a traceback
+            for line in messages(exc):
+                _say(line, err=True)
+            sys.exit(int(exit_code(exc)))
+        sys.exit(done if isinstance(done, int) else int(Exit.OK))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(iopkit.__version__, prog_name="iopkit")
 def main() -> None:
     """Plan, compose, validate and export IOP curricula.
+
+    Exit codes: 0 success; 1 infeasible program or invalid curriculum; 2 bad input or
+    usage; 3 a limit (--budget seconds, --memory megabytes) was reached; 4 an internal
+    error (please report it).
 
     iopkit supports planning; it is not clinical or billing advice.
     """
 
 
+def _example_names() -> list[str]:
+    root = resources.files("iopkit").joinpath("data", "examples")
+    return sorted(e.name.removesuffix(".yaml") for e in root.iterdir() if e.name.endswith(".yaml"))
+
+
+def _example_text(name: str) -> bytes:
+    names = _example_names()
+    if name not in names:
+        raise click.BadParameter(
+            f"no example named {excerpt(name)}; the examples are: {', '.join(names)}",
+            param_hint="NAME",
+        )
+    return resources.files("iopkit").joinpath("data", "examples", f"{name}.yaml").read_bytes()
+
+
+def _profile_arguments(
+    values: Iterable[str], carried: Iterable[tuple[str, Profile]] = ()
+) -> list[str | Profile]:
+    """Profile ids checked (built in, or carried by the program); profile files (``.yaml``,
+    ``.yml``, ``.json``) loaded.
+
+    Raises:
+        click.BadParameter: no profile has that id (with a hint of close ids).
+    """
+    import difflib
+
+    from iopkit._files._load import builtin_profiles
+    from iopkit.curriculum import load_profile
+
+    known = set(builtin_profiles())
+    known |= {name for reference, profile in carried for name in (reference, profile.id)}
+    result: list[str | Profile] = []
+    for value in values:
+        if value.lower().endswith((".yaml", ".yml", ".json")):
+            result.append(load_profile(value))
+        elif value in known:
+            result.append(value)
+        else:
+            close = difflib.get_close_matches(value[:100], sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" ({', '.join(sorted(known))})"
+            raise click.BadParameter(
+                f"no compliance profile {excerpt(value)}{hint}", param_hint="'--profile'"
+            )
+    return result
+
+
+def _hours(minutes: Sequence[int]) -> str:
+    if not minutes:
+        return "no weeks"
+    if len(set(minutes)) == 1:
+        return f"{duration(minutes[0])} every week"
+    if len(minutes) <= 16:
+        return ", ".join(duration(m) for m in minutes)
+    return f"from {duration(min(minutes))} to {duration(max(minutes))} a week"
+
+
+def summary(curriculum: Curriculum) -> list[str]:
+    """The lines ``compose`` prints about a curriculum: its size, weekly service time and
+    what each track teaches, with titles (never ids)."""
+    program = curriculum.program
+    sessions = sum(len(w.sessions) for w in curriculum.weeks)
+    lines = [
+        f"{program.name}: {plural(len(curriculum.weeks), 'week')}, {plural(sessions, 'session')}",
+        f"service time per week: {_hours([w.service_minutes for w in curriculum.weeks])}",
+    ]
+    catalog = program.catalog
+    for track in program.tracks:
+        count = sum(1 for _, _, _, b in curriculum.blocks() if b.track == track.name)
+        titles: list[str] = []
+        for module_id in dict.fromkeys(track.modules):
+            try:
+                titles.append(catalog.module(module_id).title if catalog else module_id)
+            except KeyError:
+                titles.append(module_id)
+        shown = ", ".join(titles[:6]) + (", ..." if len(titles) > 6 else "")
+        lines.append(f"track {track.name!r}: {plural(count, 'lesson')} ({shown})")
+    return lines
+
+
 @main.command()
-@click.argument("program", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("program", required=False, type=click.Path(dir_okay=False))
 @_output
 @click.option(
     "--seed",
-    type=int,
+    type=click.IntRange(min=0, max=2**63 - 1),
     default=0,
     show_default=True,
     help="Different seeds may give different valid curricula.",
 )
 @click.option(
-    "--budget", type=float, default=60.0, show_default=True, help="Seconds the composer may take."
+    "--profile",
+    "profiles",
+    multiple=True,
+    help="Also meet this compliance profile (id or file); repeatable.",
 )
-def compose(program: Path | None, output: Path | None, seed: int, budget: float) -> None:
+@click.option(
+    "--allow",
+    "allowed",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder the program's catalog and profile files may be read from; repeatable. "
+    "By default only the program's own folder (and those below it).",
+)
+@_limit_options
+def compose(
+    program: str | None,
+    output: str | None,
+    seed: int,
+    profiles: tuple[str, ...],
+    allowed: tuple[Path, ...],
+    budget: float,
+    memory: float,
+) -> None:
     """Compose a curriculum for PROGRAM (the built-in example when omitted) as JSON.
 
     Exit 0 on success, 1 when the program is infeasible (with the reasons), 2 on bad
-    input, 3 when the time budget is reached.
+    input, 3 when the time budget or the memory ceiling is reached.
     """
     from iopkit.curriculum import compose as compose_
     from iopkit.curriculum import curriculum_json, load_program
 
-    with _errors():
+    guard = Guard(budget, memory)
+    with _errors(program), guard.armed():
+        guard.enter("reading the program")
+        roots = list(allowed) if allowed else None
         if program is None:
-            source = resources.files("iopkit").joinpath("data", "examples", "adult-iop.yaml")
-            with resources.as_file(source) as path:
+            name = f"{DEFAULT_EXAMPLE}.yaml"
+            shipped = resources.files("iopkit").joinpath("data", "examples", name)
+            with resources.as_file(shipped) as path:
                 loaded = load_program(path)
         else:
-            loaded = load_program(program)
-        curriculum = compose_(loaded, seed=seed, budget=budget)
-        _write(output, curriculum_json(curriculum))
-        for line in _summary(curriculum):
-            click.echo(line, err=True)
+            loaded = load_program(program, roots=roots)
+        extra = _profile_arguments(profiles, loaded.profile_definitions)
+        guard.enter("composing")
+        try:
+            curriculum = compose_(loaded, seed=seed, profiles=extra, budget=guard.budget())
+        except BudgetExceededError as exc:
+            raise guard.restate(exc) from None
+        guard.enter("writing the curriculum")
+        data = curriculum_json(curriculum).encode("utf-8")
+        if len(data) > MAX_JSON_BYTES:
+            raise TooLargeError(len(data), MAX_JSON_BYTES)
+        _write(output, data)
+        for line in summary(curriculum):
+            _say(line, err=True)
 
 
 @main.command()
-@click.argument("curriculum", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("curriculum", type=click.Path(dir_okay=False))
 @click.option(
     "--profile",
     "profiles",
     multiple=True,
     help="Also check this compliance profile (id or file); repeatable.",
 )
-def validate(curriculum: Path, profiles: tuple[str, ...]) -> None:
+@_limit_options
+def validate(curriculum: str, profiles: tuple[str, ...], budget: float, memory: float) -> None:
     """Check CURRICULUM against its program and compliance profiles.
 
-    Exit 0 when valid, 1 with every violation listed, 2 on bad input.
+    The report goes to standard output. Exit 0 when valid, 1 with every violation listed,
+    2 on bad input, 3 when a limit is reached.
     """
     from iopkit.curriculum import load_curriculum
     from iopkit.curriculum import validate as validate_
 
-    with _errors():
-        report = validate_(load_curriculum(curriculum), profiles=profiles)
-        if report.ok:
-            click.echo(report.text())
-            return
-    _fail(report.text().splitlines(), EXIT_FAILED)
+    guard = Guard(budget, memory)
+    with _errors(curriculum), guard.armed():
+        guard.enter("reading the curriculum")
+        loaded = load_curriculum(curriculum)
+        extra = _profile_arguments(profiles, loaded.program.profile_definitions)
+        guard.enter("validating")
+        report = validate_(loaded, profiles=extra)
+        _say(report.text())
+        if not report.ok:
+            raise _Stop(Exit.FAILED)
+
+
+_FORMATS = ["md", "html", "ics", "csv", "fhir", "json"]
 
 
 @main.command()
-@click.argument("curriculum", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("curriculum", type=click.Path(dir_okay=False))
 @click.option(
     "-f",
     "--format",
     "fmt",
     required=True,
-    type=click.Choice(["md", "html", "ics", "csv", "fhir", "json"]),
-    help="The export format.",
+    type=click.Choice(_FORMATS, case_sensitive=False),
+    help="The export format (any case).",
 )
 @_output
-def export(curriculum: Path, fmt: str, output: Path | None) -> None:
+@_limit_options
+def export(curriculum: str, fmt: str, output: str | None, budget: float, memory: float) -> None:
     """Export CURRICULUM as Markdown, HTML, iCalendar, CSV, FHIR or JSON."""
     from iopkit.curriculum import load_curriculum
     from iopkit.export import FORMATS
 
-    with _errors():
-        content = FORMATS[fmt](load_curriculum(curriculum))
+    guard = Guard(budget, memory)
+    with _errors(curriculum), guard.armed():
+        guard.enter("reading the curriculum")
+        loaded = load_curriculum(curriculum)
+        guard.enter("exporting")
+        content = FORMATS[fmt.lower()](loaded)
+        guard.enter("writing the export")
         _write(output, content)
 
 
@@ -189,7 +694,23 @@ def export(curriculum: Path, fmt: str, output: Path | None) -> None:
 def schema(name: SchemaName) -> None:
     """Print the JSON Schema of a file format."""
     with _errors():
-        click.echo(json.dumps(iopkit.schema(name), indent=2))
+        _say(json.dumps(iopkit.schema(name), indent=2))
+
+
+@main.command()
+@click.argument("name", required=False, default=DEFAULT_EXAMPLE, metavar="[NAME]")
+@_output
+def example(name: str, output: str | None) -> None:
+    """Write a shipped example program (NAME, by default adult-iop).
+
+    The examples are: {names}.
+    """
+    with _errors(output):
+        _write(output, _example_text(name))
+
+
+if example.help:  # the names of the shipped examples, listed in --help
+    example.help = example.help.replace("{names}", ", ".join(_example_names()))
 
 
 @main.command()
@@ -197,29 +718,30 @@ def schema(name: SchemaName) -> None:
     "--file",
     "files",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     help="A catalog file to add to the built-in one; repeatable.",
 )
-def catalog(files: tuple[Path, ...]) -> None:
+def catalog(files: tuple[str, ...]) -> None:
     """List modalities, activities and modules with their lengths."""
-    with _errors():
+    guard = Guard(DEFAULT_SECONDS, DEFAULT_MEMORY)
+    with _errors(files[0] if len(files) == 1 else None), guard.armed():
+        guard.enter("reading the catalog")
         found = iopkit.builtin_catalog()
         for file in files:
             found = iopkit.load_catalog(file, base=found)
-        click.echo("Modalities:")
-        for modality in found.modalities:
-            click.echo(f"  {modality.id:28} {modality.name}")
-        click.echo("Activities:")
-        for activity in found.activities:
-            click.echo(
-                f"  {activity.id:34} {activity.minutes.describe('min'):>14}  "
-                f"{activity.kind.value}, {activity.format.value}"
-            )
-        click.echo("Modules:")
+        lines = ["Modalities:"]
+        lines += [f"  {m.id:28} {m.name}" for m in found.modalities]
+        lines.append("Activities:")
+        lines += [
+            f"  {a.id:34} {a.minutes.describe('min'):>14}  {a.kind.value}, {a.format.value}"
+            for a in found.activities
+        ]
+        lines.append("Modules:")
         for module in found.modules:
             lengths = ", ".join(str(les.minutes.describe()) for les in module.lessons)
             needs = f" (requires {', '.join(module.requires)})" if module.requires else ""
-            click.echo(f"  {module.id:34} {len(module.lessons)} lessons: {lengths} min{needs}")
+            lines.append(f"  {module.id:34} {len(module.lessons)} lessons: {lengths} min{needs}")
+        _say("\n".join(lines))
 
 
 @main.command()
@@ -228,8 +750,10 @@ def profiles() -> None:
     from iopkit.curriculum import profiles as profiles_
 
     with _errors():
+        lines = []
         for profile in profiles_():
-            click.echo(f"{profile.id}: {profile.title}")
-            click.echo(f"  source: {profile.source}")
-            click.echo(f"  checked: {profile.checked.isoformat()}")
-        click.echo("Profiles are planning aids, not billing advice.")
+            lines.append(f"{profile.id}: {profile.title}")
+            lines.append(f"  source: {profile.source}")
+            lines.append(f"  checked: {profile.checked.isoformat()}")
+        lines.append("Profiles are planning aids, not billing advice.")
+        _say("\n".join(lines))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
 from iopkit._activity import Activity
 from iopkit._types import check_slug, check_text, long_text, nfc, nfc_all
+
+
+def _lessons(value: Iterable[Activity]) -> tuple[Activity, ...]:
+    return tuple(value)
 
 
 def _check_lessons(_inst: object, _attr: object, value: tuple[Activity, ...]) -> None:
@@ -49,7 +55,7 @@ class SkillModule:
     id: str = attrs.field(validator=check_slug)
     title: str = attrs.field(converter=nfc, validator=check_text)
     modality: str = attrs.field(validator=check_slug)
-    lessons: tuple[Activity, ...] = attrs.field(converter=tuple, validator=_check_lessons)
+    lessons: tuple[Activity, ...] = attrs.field(converter=_lessons, validator=_check_lessons)
     skills: tuple[str, ...] = attrs.field(default=(), converter=nfc_all)
     requires: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=_check_requires)
     description: str = attrs.field(default="", converter=long_text)

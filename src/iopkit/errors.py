@@ -12,7 +12,7 @@ program can act on them without parsing text, and ``str()`` gives a message a pe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -137,7 +137,7 @@ class BudgetExceededError(IopkitError, TimeoutError):
             "time": f"the time budget of {budget:g} s was reached",
             "work": f"the work budget of {budget:g} search steps was reached",
             "memory": f"the memory ceiling of {budget:g} MB was reached",
-            "size": f"the result would exceed the size limit of {budget:g}",
+            "size": f"the result would be larger than the {budget:g} MiB iopkit reads back",
         }[limit]
         super().__init__(f"{what} stopped: {text}")
 
@@ -176,11 +176,14 @@ class Repair:
         message: The change in words, such as ``"raise session.minutes.max from 170 to
             180"``.
         size: How much it changes, in minutes or sessions (smaller is nearer).
+        program: The changed program (a :class:`~iopkit.curriculum.Program` carrying its
+            catalog), ready to compose.
     """
 
     rule: str
     message: str
     size: int = 0
+    program: Any = attrs.field(default=None, eq=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.message} [{self.rule}]"

@@ -1,7 +1,8 @@
 """Reading YAML and JSON documents safely, with a line for every JSON pointer.
 
-Limits keep hostile input cheap to refuse: file size, nesting depth, and the number of
-values once YAML aliases are expanded. YAML is read event by event (PyYAML's parser, in C
+Limits keep hostile input cheap to refuse: file size, nesting depth, the number of
+values once YAML aliases are expanded, and how many values aliases may repeat (so that a
+small file cannot stand for a large one). YAML is read event by event (PyYAML's parser, in C
 where available) and built into plain data here, iteratively: no recursion, no tags that
 build objects, no merge keys, no duplicate keys. Plain scalars follow the YAML 1.2 core
 schema (``050`` is not octal, ``yes`` is not true, ``1:30`` is not 90); forms that YAML 1.1
@@ -36,6 +37,9 @@ MAX_DEPTH = 64
 #: Most values a YAML document may hold once aliases are expanded (JSON is bounded by
 #: its size in bytes).
 MAX_VALUES = 200_000
+#: Most values YAML aliases may repeat in one document: enough to reuse a list or a
+#: mapping a few times, too few for a small file to stand for a large one.
+MAX_ALIASED = 10_000
 
 # YAML 1.2 core schema, for plain scalars
 _NULL = re.compile(r"\A(?:~|null|Null|NULL|)\Z")
@@ -43,12 +47,21 @@ _BOOL = re.compile(r"\A(?:true|True|TRUE|false|False|FALSE)\Z")
 _INT = re.compile(r"\A[-+]?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"\A[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
 _SPECIAL = re.compile(r"\A[-+]?\.(?:inf|Inf|INF)\Z|\A\.(?:nan|NaN|NAN)\Z")
-# forms YAML 1.1 reads as something else than YAML 1.2 does
-_YAML11_NUMBER = re.compile(
-    r"\A[-+]?(?:0[0-7_]+|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*_[0-9_]*"
-    r"|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)\Z"
+# how YAML 1.1 (PyYAML's resolvers) reads plain scalars: a scalar that the two versions read
+# as different kinds of value (``010``: 8 or 10; ``1e3``: text or 1000.0) is refused
+_YAML11_INT = re.compile(
+    r"\A(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
+    r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\Z"
 )
-_YAML11_BOOL = re.compile(r"\A(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)\Z")
+_YAML11_FLOAT = re.compile(
+    r"\A(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z"
+)
+# integers only YAML 1.2 reads (as octal), text to YAML 1.1
+_YAML12_OCTAL = re.compile(r"\A0o[0-7]+\Z")
+_YAML11_BOOL = re.compile(
+    r"\A(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\Z"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _STANDARD_TAGS = {
@@ -241,7 +254,18 @@ def _clean(data: Any, name: str, problems: list[Problem]) -> Any:
                 if why:
                     problems.append(Problem(message=why, file=name, pointer=pointer(path)))
                     continue
-                renamed[_nfc(item_key)] = item
+                key_nfc = _nfc(item_key)
+                if key_nfc in renamed:
+                    problems.append(
+                        Problem(
+                            message=f"key {excerpt(key_nfc)} appears twice in one object (once "
+                            "written with other Unicode code points for the same letters)",
+                            file=name,
+                            pointer=pointer((*path, key_nfc)),
+                        )
+                    )
+                    continue
+                renamed[key_nfc] = item
             parent[key] = renamed
             for item_key in renamed:
                 stack.append((renamed, item_key, (*path, item_key)))
@@ -257,6 +281,40 @@ def _clean(data: Any, name: str, problems: list[Problem]) -> Any:
             for index in range(len(value)):
                 stack.append((value, index, (*path, index)))
     return root[0]
+
+
+def _core(text: str) -> Any:
+    """A plain scalar's value by the YAML 1.2 core schema (as iopkit reads it)."""
+    if _NULL.match(text):
+        return None
+    if _BOOL.match(text):
+        return text.lower() == "true"
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    return text
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    return {int: "int", float: "float"}.get(type(value), "str")
+
+
+def _yaml11_kind(text: str) -> str:
+    """The kind of value YAML 1.1 reads a plain scalar as."""
+    if _NULL.match(text):
+        return "null"
+    if _YAML11_BOOL.match(text):
+        return "bool"
+    if _YAML11_INT.match(text):
+        return "int"
+    if _YAML11_FLOAT.match(text):
+        return "float"
+    return "str"
 
 
 class _Scalar:
@@ -277,28 +335,22 @@ class _Scalar:
             return _Scalar._typed(text, kind)
         if not plain:
             return text, None
-        if _NULL.match(text):
-            return None, None
-        if _BOOL.match(text):
-            return text.lower() == "true", None
-        if _INT.match(text):
-            return int(text), None
-        if _FLOAT.match(text):
-            return float(text), None
         if _SPECIAL.match(text):
             return None, f"{excerpt(text)} is not a finite number"
-        if _YAML11_NUMBER.match(text):
-            return None, (
-                f"{excerpt(text)} is read as different numbers by different YAML versions "
-                "(octal, hexadecimal, underscores or minutes:seconds): write a plain decimal "
-                "number, or quote it to mean text"
-            )
-        if _YAML11_BOOL.match(text):
+        value = _core(text)
+        old = _yaml11_kind(text)
+        if old == _kind(value) and not _YAML12_OCTAL.match(text):
+            return value, None
+        if old == "bool" or isinstance(value, bool):
             return None, (
                 f"{excerpt(text)} is read as true or false by some YAML readers and as text by "
                 "others: write true or false, or quote it to mean text"
             )
-        return text, None
+        return None, (
+            f"{excerpt(text)} is read as different values by different YAML versions (leading "
+            "zeros, octal, hexadecimal, underscores, exponents or minutes:seconds): write a "
+            "plain decimal number, or quote it to mean text"
+        )
 
     @staticmethod
     def _typed(text: str, kind: str) -> tuple[Any, str | None]:
@@ -370,20 +422,23 @@ def _build(loader: Any, name: str) -> Document:
     anchors: dict[str, tuple[Any, int]] = {}
     stack: list[_Frame] = []
     total = 0
+    aliased = 0
     documents = 0
     result: Any = None
     done = False
 
     def too_many() -> FileFormatError:
-        return FileFormatError(
-            [
-                Problem(
-                    message=f"the document holds more than {MAX_VALUES:,} values once YAML "
-                    "aliases are expanded; aliases that multiply content are refused",
-                    file=name,
-                )
-            ]
-        )
+        if aliased > MAX_ALIASED:
+            message = (
+                f"YAML aliases repeat more than {MAX_ALIASED:,} values; aliases that multiply "
+                "content are refused (write the values out instead)"
+            )
+        else:
+            message = (
+                f"the document holds more than {MAX_VALUES:,} values once YAML aliases are "
+                "expanded; aliases that multiply content are refused"
+            )
+        return FileFormatError([Problem(message=message, file=name)])
 
     def here() -> tuple[str | int, ...] | None:
         """The path of the value about to be placed (``None`` when it is a key)."""
@@ -477,7 +532,8 @@ def _build(loader: Any, name: str) -> Document:
                 continue
             value, size = known
             total += size
-            if total > MAX_VALUES:
+            aliased += size
+            if total > MAX_VALUES or aliased > MAX_ALIASED:
                 raise too_many()
             place(_copy(value), size, line, path)
             continue
@@ -577,15 +633,9 @@ def _copy(value: Any) -> Any:
 def plain_is_text(value: str) -> bool:
     """Whether ``value`` written as a plain YAML scalar reads back as this text, under
     YAML 1.2 and 1.1 alike (otherwise a writer must quote it)."""
-    return not (
-        _NULL.match(value)
-        or _BOOL.match(value)
-        or _INT.match(value)
-        or _FLOAT.match(value)
-        or _SPECIAL.match(value)
-        or _YAML11_NUMBER.match(value)
-        or _YAML11_BOOL.match(value)
-    )
+    if _SPECIAL.match(value) or _YAML12_OCTAL.match(value):
+        return False
+    return _kind(_core(value)) == "str" == _yaml11_kind(value)
 
 
 def dump_yaml(data: Any) -> str:

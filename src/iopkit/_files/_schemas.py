@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 #: Documents with more values than this that fail their schema get the fast checker's
 #: messages instead of the detailed ones (which can cost more than linear time).
 DETAILED_LIMIT = 20_000
+#: Most problems one schema check reports (a count of the others follows them).
+MOST_PROBLEMS = 100
 
 SchemaName = Literal["catalog", "program", "curriculum", "profile"]
 SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "program", "curriculum", "profile")
@@ -98,12 +100,46 @@ def _fast(name: SchemaName) -> Any:
     )
 
 
+def _canonical(value: Any) -> Any:
+    """A hashable form of a JSON value in which equal values (by JSON Schema's meaning:
+    ``1 == 1.0``, ``true != 1``) are equal. Documents are at most 64 levels deep."""
+    if isinstance(value, bool) or value is None:
+        return ("b", value)
+    if isinstance(value, int | float):
+        return ("n", value)
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, list):
+        return ("l", tuple(_canonical(v) for v in value))
+    if isinstance(value, dict):
+        return ("d", frozenset((k, _canonical(v)) for k, v in value.items()))
+    return ("?", repr(value))
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, _schema: Any) -> Iterator[Any]:
+    """``uniqueItems`` in linear time (``jsonschema``'s own is quadratic for lists of
+    mixed types)."""
+    from jsonschema.exceptions import ValidationError
+
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[Any] = set()
+    for item in instance:
+        key = _canonical(item)
+        if key in seen:
+            yield ValidationError(f"{excerpt(item)} appears more than once")
+            return
+        seen.add(key)
+
+
 @functools.cache
 def _detailed(name: SchemaName) -> Any:
     import jsonschema
 
-    cls = jsonschema.Draft202012Validator
-    return cls(_schema(name), registry=_registry(), format_checker=cls.FORMAT_CHECKER)
+    base = jsonschema.Draft202012Validator
+    extend: Any = jsonschema.validators.extend
+    cls = extend(base, {"uniqueItems": _unique_items})
+    return cls(_schema(name), registry=_registry(), format_checker=base.FORMAT_CHECKER)
 
 
 def _subschema(error: ValidationError) -> dict[str, Any]:
@@ -167,8 +203,60 @@ def _describe(error: ValidationError) -> Iterator[tuple[str, str]]:
     if validator == "type":
         yield ptr, f"{_short(error.instance)} is not of type {error.validator_value}"
         return
-    text = error.message
-    yield ptr, text if len(text) <= 200 else text[:197] + "..."
+    yield ptr, worded(str(validator), error.instance, error.validator_value, error.message)
+
+
+def _duplicate(items: list[Any]) -> Any:
+    """The first value that appears twice in a list (in linear time), or ``None``."""
+    seen: set[str] = set()
+    for item in items:
+        key = json.dumps(item, sort_keys=True, default=str)
+        if key in seen:
+            return item
+        seen.add(key)
+    return None
+
+
+def worded(keyword: str, instance: Any, value: Any, fallback: str) -> str:
+    """A schema error in words, quoting at most a short, escaped excerpt of the value.
+
+    ``keyword`` is the schema keyword that failed and ``value`` its value in the schema;
+    ``fallback`` is the checker's own message, used (escaped and cut) for other keywords.
+    """
+    count = len(instance) if isinstance(instance, list | dict | str) else 0
+    if keyword == "maxLength":
+        return f"{excerpt(instance)} is longer than {value} characters ({count})"
+    if keyword == "minLength":
+        return "the text is empty" if not instance else f"{excerpt(instance)} is too short"
+    if keyword == "maxItems":
+        return f"the list holds {count} items; at most {value} are allowed"
+    if keyword == "minItems":
+        return f"the list holds {count} items; at least {value} are needed"
+    if keyword == "maxProperties":
+        return f"the mapping holds {count} keys; at most {value} are allowed"
+    if keyword == "minProperties":
+        return f"the mapping holds {count} keys; at least {value} are needed"
+    if keyword == "uniqueItems" and isinstance(instance, list):
+        return f"the list holds {excerpt(_duplicate(instance))} more than once"
+    if keyword in {"maximum", "exclusiveMaximum"}:
+        return f"{_short(instance)} is above the maximum of {value}"
+    if keyword in {"minimum", "exclusiveMinimum"}:
+        return f"{_short(instance)} is below the minimum of {value}"
+    if keyword == "format":
+        return f"{excerpt(instance)} is not a valid {value}"
+    if keyword == "enum" and isinstance(value, list):
+        return f"{excerpt(instance)} is not one of {', '.join(map(str, value))}"
+    if keyword == "required":
+        return f"the required key {excerpt(value)} is missing"
+    if keyword == "pattern":
+        return f"{excerpt(instance)} does not have the expected form"
+    if keyword == "type":
+        return f"{_short(instance)} is not of type {value}"
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        unexpected = value if isinstance(value, list) else list(instance)
+        return f"unknown key {excerpt(str(unexpected[0]))}" if unexpected else fallback
+    shown = fallback.encode("unicode_escape", "backslashreplace").decode("ascii", "replace")
+    return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
 def _expected(sub: dict[str, Any]) -> str:
@@ -208,10 +296,10 @@ def check(document: Document, name: SchemaName) -> None:
             hint = (
                 f"this is a {marker.split('/')[0]} file, not a {name} file"
                 if not marker.startswith(name)
-                else f"unsupported version {marker!r}"
+                else f"unsupported version {excerpt(marker)}"
             )
         else:
-            hint = f"unknown file type {marker!r}"
+            hint = f"unknown file type {excerpt(marker)}"
         raise FileFormatError(
             [document.problem(f"{hint}: expected 'iopkit: {expected}'", "/iopkit")]
         )
@@ -229,16 +317,54 @@ def check(document: Document, name: SchemaName) -> None:
                 if (ptr, message) not in seen:
                     seen.add((ptr, message))
                     problems.append(document.problem(message, ptr))
+        if len(problems) > MOST_PROBLEMS:
+            more = len(problems) - MOST_PROBLEMS
+            problems = problems[:MOST_PROBLEMS]
+            problems.append(document.problem(f"{more} more problems like these are not listed"))
     if not problems:  # a large document, or one only the fast checker refuses
         for error in fast.iter_errors(data):
             ptr = pointer(list(error.instance_path))
-            text = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+            text = _fast_words(error)
             if (ptr, text) not in seen:
                 seen.add((ptr, text))
                 problems.append(document.problem(text, ptr))
-            if len(problems) >= 50:
+            if len(problems) >= MOST_PROBLEMS:
                 break
     raise FileFormatError(problems)
+
+
+_FAST_VALUES = {
+    "maxLength": "limit",
+    "minLength": "limit",
+    "maxItems": "limit",
+    "minItems": "limit",
+    "maxProperties": "limit",
+    "minProperties": "limit",
+    "maximum": "limit",
+    "minimum": "limit",
+    "exclusiveMaximum": "limit",
+    "exclusiveMinimum": "limit",
+    "format": "format",
+    "enum": "options",
+    "required": "property",
+    "pattern": "pattern",
+    "additionalProperties": "unexpected",
+    "type": "types",
+}
+
+
+def _fast_words(error: Any) -> str:
+    """A message for an error of the fast checker, worded like the detailed ones."""
+    kind = getattr(error, "kind", None)
+    keyword = str(getattr(kind, "name", ""))
+    try:
+        details = kind.as_dict() if kind is not None else {}
+    except Exception:  # noqa: BLE001 - an unknown kind of error: use its own message
+        details = {}
+    value = details.get(_FAST_VALUES.get(keyword, ""))
+    if keyword == "type" and isinstance(value, list):
+        value = " or ".join(map(str, value))
+    return worded(keyword, error.instance, value, str(error.message))
 
 
 def _size(data: Any) -> int:

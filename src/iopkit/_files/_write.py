@@ -2,18 +2,30 @@
 
 A regular file (or a new path) is replaced atomically: the content goes to an unnamed
 temporary file in the same folder (``O_TMPFILE`` where the system has it, so a killed
-process leaves nothing behind), is flushed to disk, then renamed over the target. A
-symbolic link keeps pointing where it did: its target is replaced. A device or a pipe
-(``/dev/null``, ``/dev/stdout``, a FIFO) is written directly and never replaced by a file.
-Errors name the user's file, never a temporary one.
+process leaves nothing behind), is flushed to disk, then given the target's name. A new
+path gets its name in one step; an existing file is replaced by a rename, keeping its
+mode. A symbolic link keeps pointing where it did: its target is replaced. A device or a
+pipe (``/dev/null``, ``/dev/full``, a FIFO) is written directly and never replaced by a
+file, and so is a name for an open descriptor (``/dev/stdout``, ``/dev/fd/1``), which is
+appended to. Errors name the user's file, never a temporary one.
+
+Nothing here changes process-wide state (not even the umask for a moment).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import secrets
 import stat
 from pathlib import Path
+
+#: Paths that name an open descriptor rather than a file (Linux and the BSDs).
+_DESCRIPTOR = re.compile(r"\A/(?:proc/(?:self|thread-self|\d+)/fd|dev/fd)/\d+\Z")
+#: Names that stand for the standard streams.
+_STREAMS = frozenset({"/dev/stdin", "/dev/stdout", "/dev/stderr"})
 
 
 def _fail(exc: OSError, target: Path) -> OSError:
@@ -27,10 +39,26 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _direct(target: Path, data: bytes) -> None:
-    """Write to a device or a pipe as it is."""
+def _descriptor_alias(target: Path) -> bool:
+    """Whether the path names an open descriptor (``/dev/stdout``, ``/proc/self/fd/1``),
+    directly or through symbolic links."""
+    current = os.path.abspath(target)
+    for _ in range(40):
+        if current in _STREAMS or _DESCRIPTOR.match(current):
+            return True
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return False
+        current = os.path.normpath(os.path.join(os.path.dirname(current), link))
+    return False
+
+
+def _direct(target: Path, data: bytes, *, append: bool = False) -> None:
+    """Write to a device, a pipe or a descriptor as it is."""
+    flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | (os.O_APPEND if append else 0)
     try:
-        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(target, flags)
     except OSError as exc:
         raise _fail(exc, target) from None
     try:
@@ -41,37 +69,110 @@ def _direct(target: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _mode_for(target: Path) -> int:
-    try:
-        return os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _unnamed(folder: Path, data: bytes, mode: int) -> int | None:
-    """An unnamed file in ``folder`` holding ``data``, or ``None`` without O_TMPFILE."""
+def _unnamed(folder: Path, data: bytes, mode: int | None) -> int | None:
+    """An unnamed file in ``folder`` holding ``data`` (flushed to disk), or ``None``
+    where the system cannot make one."""
     flag = getattr(os, "O_TMPFILE", 0)
     if not flag:
         return None
     try:
-        fd = os.open(folder, flag | os.O_WRONLY, mode)
-    except OSError:
-        return None  # the file system does not support it
+        fd = os.open(folder, flag | os.O_WRONLY, 0o666 if mode is None else 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+            if exc.errno == errno.ENOENT and not folder.is_dir():
+                raise
+            return None  # the file system does not support it
+        raise
     try:
         _write_all(fd, data)
         os.fsync(fd)
-        os.fchmod(fd, mode)
+        if mode is not None:
+            os.fchmod(fd, mode)
     except BaseException:
         os.close(fd)
         raise
     return fd
 
 
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk (so a rename survives a crash), where possible."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _temporary_name(folder: Path, name: str) -> Path:
+    return folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+
+
+def _link(fd: int, folder: Path, name: str) -> None:
+    """Give the unnamed file ``fd`` a name in ``folder``.
+
+    ``linkat`` must follow the ``/proc/self/fd`` link; Python asks for that only when a
+    folder descriptor is given, so one is.
+    """
+    folder_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd, follow_symlinks=True)
+    finally:
+        os.close(folder_fd)
+
+
+def _publish(fd: int, real: Path, folder: Path, new: bool) -> bool:
+    """Give the unnamed file ``fd`` the name ``real``; ``False`` when the system cannot
+    link it (then the caller writes a named temporary file instead)."""
+    if new:
+        try:
+            _link(fd, folder, real.name)
+        except FileExistsError:
+            pass  # created meanwhile: replace it like an existing file
+        except OSError:
+            return False
+        else:
+            _sync_folder(folder)
+            return True
+    tmp = _temporary_name(folder, real.name)
+    try:
+        _link(fd, folder, tmp.name)
+    except OSError:
+        return False
+    try:
+        os.replace(tmp, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _sync_folder(folder)
+    return True
+
+
+def _named(real: Path, folder: Path, data: bytes, mode: int | None) -> None:
+    """The fallback: a named temporary file beside the target, renamed over it."""
+    tmp = _temporary_name(folder, real.name)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o666 if mode is None else 0o600)
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+            if mode is not None:
+                os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        os.replace(tmp, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _sync_folder(folder)
+
+
 def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> None:
     """Write ``content`` to ``path``: atomically for a regular file or a new path,
-    directly for a device or a pipe.
+    directly for a device, a pipe or a descriptor.
 
     Raises:
         OSError: the write failed; its ``filename`` is ``path``. The old content is intact
@@ -79,6 +180,9 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> None:
     """
     target = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    if _descriptor_alias(target):
+        _direct(target, data, append=True)
+        return
     try:
         info = os.stat(target)
     except FileNotFoundError:
@@ -87,50 +191,21 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> None:
         raise _fail(exc, target) from None
     if info is not None and not stat.S_ISREG(info.st_mode):
         if stat.S_ISDIR(info.st_mode):
-            raise OSError(21, "Is a directory", str(target))
+            raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
         _direct(target, data)
         return
-    real = Path(os.path.realpath(target)) if target.is_symlink() else target
-    folder = real.parent if str(real.parent) else Path()
-    mode = _mode_for(real)
+    # a symbolic link (even one whose target does not exist yet) keeps pointing there
+    real = Path(os.path.realpath(target))
+    folder = real.parent
+    mode = stat.S_IMODE(info.st_mode) if info is not None else None
     try:
         fd = _unnamed(folder, data, mode)
-    except OSError as exc:
-        raise _fail(exc, target) from None
-    if fd is not None:
-        tmp = folder / f".{real.name}.{os.getpid()}.{id(data):x}.tmp"
-        try:
-            os.link(f"/proc/self/fd/{fd}", tmp, follow_symlinks=True)
-        except OSError:
-            os.close(fd)
-            fd = None  # fall back to a named temporary file
-        else:
-            os.close(fd)
+        if fd is not None:
             try:
-                os.replace(tmp, real)
-            except BaseException as exc:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                if isinstance(exc, OSError):
-                    raise _fail(exc, target) from None
-                raise
-            return
-    import tempfile
-
-    try:
-        handle, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=folder)
+                if _publish(fd, real, folder, new=info is None):
+                    return
+            finally:
+                os.close(fd)
+        _named(real, folder, data, mode)
     except OSError as exc:
         raise _fail(exc, target) from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(name, mode)
-        os.replace(name, real)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        if isinstance(exc, OSError):
-            raise _fail(exc, target) from None
-        raise

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from iopkit._catalog import Catalog
 from iopkit._session import Block
 from iopkit._types import ActivityKind, Format
 
@@ -73,17 +74,34 @@ class Selector:
             return False
         return self.matches_kind(block.activity, block.kind, block.modality, block.format)
 
-    def describe(self) -> str:
-        """The selector in words, for example ``"psychoeducation blocks"``."""
+    def describe(self, catalog: Catalog | None = None, count: int = 2) -> str:
+        """What the selector counts, in words for ``count`` of them, for example
+        ``"psychoeducation activities"``, ``"'Individual check-in'"`` (a title, when the
+        catalog is given) or ``"group activities of 50+ minutes"``."""
+        noun = "activity" if count == 1 else "activities"
         if self.activity is not None:
-            what = f"'{self.activity}'"
+            what = f"'{self._title(catalog, self.activity)}'"
         elif self.kind is not None:
-            what = " or ".join(k.value for k in self.kind)
+            what = " or ".join(k.value.replace("-", " ") for k in self.kind) + f" {noun}"
         elif self.modality is not None:
-            what = f"{self.modality}"
+            name = self.modality
+            if catalog is not None and self.modality in catalog:
+                try:
+                    name = catalog.modality(self.modality).name
+                except KeyError:
+                    name = self.modality
+            what = f"{name} {noun}"
         else:
-            what = f"{self.format.value if self.format else ''}"
-        what += " blocks"
+            what = f"{self.format.value if self.format else ''} {noun}"
         if self.min_minutes is not None:
             what += f" of {self.min_minutes}+ minutes"
         return what
+
+    @staticmethod
+    def _title(catalog: Catalog | None, activity_id: str) -> str:
+        if catalog is not None:
+            try:
+                return catalog.activity(activity_id).title
+            except KeyError:
+                pass
+        return activity_id

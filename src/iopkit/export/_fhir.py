@@ -1,61 +1,195 @@
-"""HL7 FHIR R5 PlanDefinition: the curriculum as a protocol EHRs can import."""
+"""HL7 FHIR R5: the curriculum as a PlanDefinition that a server can ``$apply`` per patient.
+
+Timing is relative, never absolute, so that one definition serves every patient: day 0
+is the program's first day (or a patient's admission). Week 1 starts on day 0; every
+later week starts 7 days after the week before it (``relatedAction`` ``after-start`` with
+``offsetDuration``); a session starts its week's day ``d`` (``after-start`` of its week,
+``d`` days) at the clock time in ``timingTiming.repeat.timeOfDay`` and lasts
+``repeat.duration`` minutes; it follows the session before it, across week boundaries
+too (``after-end``). Blocks follow one another (``after-end``) and last
+``timingDuration``.
+
+Codes: an activity's CPT or HCPCS Level II billing code (from the catalog) goes in
+``ActivityDefinition.code`` with the systems HL7 terminology names; the activity's
+kind is a code of iopkit's own code system :data:`KIND_SYSTEM`; its modality is text.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import uuid
 from typing import Any
 
-from iopkit._session import Block
-from iopkit.curriculum._curriculum import Curriculum
-from iopkit.export._common import DISCLAIMER, slug
+from iopkit import __version__
+from iopkit._session import Block, Session
+from iopkit._types import ActivityKind, Format
+from iopkit.curriculum._curriculum import Curriculum, Week
+from iopkit.export._common import (
+    DISCLAIMER,
+    Names,
+    closures,
+    objectives,
+    one_line,
+    service,
+    short_id,
+    span,
+    week_closures,
+    when,
+)
+from iopkit.export._markdown import text as md
 
 UCUM = "http://unitsofmeasure.org"
+#: CPT (American Medical Association), as HL7 terminology names it.
+CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
+#: HCPCS Level II (CMS), as HL7 terminology names it.
+HCPCS_SYSTEM = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+#: iopkit's code system for activity kinds (its codes are :class:`~iopkit.ActivityKind`).
 KIND_SYSTEM = "urn:iopkit:activity-kind"
-MODALITY_SYSTEM = "urn:iopkit:modality"
+#: The canonical base used when the caller gives none: a URN that names, not locates.
+DEFAULT_BASE = "urn:iopkit"
+PARTICIPANT_SYSTEM = "http://hl7.org/fhir/action-participant-type"
+
+_CPT = re.compile(r"\d{4}[0-9FTU]")
+_HCPCS = re.compile(r"[A-V]\d{4}")
+
+
+def fhir_id(text: str, prefix: str = "") -> str:
+    """A FHIR id (letters, digits, ``-`` and ``.``; at most 64 characters) made from
+    ``text``: long names are cut and end with a hash of the whole, the same every run."""
+    return prefix + short_id(text, 64 - len(prefix))
+
+
+def canonical(base: str, resource_type: str, resource_id: str) -> str:
+    """The canonical URL of a resource: ``<base>/<type>/<id>`` (``<base>:<type>:<id>``
+    for a URN base)."""
+    if base.startswith("urn:"):
+        return f"{base}:{resource_type}:{resource_id}"
+    return f"{base.rstrip('/')}/{resource_type}/{resource_id}"
 
 
 def _minutes(value: int) -> dict[str, Any]:
     return {"value": value, "unit": "min", "system": UCUM, "code": "min"}
 
 
+def _days(value: int) -> dict[str, Any]:
+    return {"value": value, "unit": "d", "system": UCUM, "code": "d"}
+
+
 def _machine_name(text: str) -> str:
+    """A computable name (``^[A-Z][A-Za-z0-9_]{0,254}$``)."""
     words = re.findall(r"[A-Za-z0-9]+", text)
     name = "".join(w[:1].upper() + w[1:] for w in words) or "Program"
-    return name if name[0].isalpha() else f"P{name}"
+    return (name if name[0].isalpha() else f"P{name}")[:255]
 
 
-def _activity_definitions(curriculum: Curriculum) -> list[dict[str, Any]]:
-    seen: dict[str, Block] = {}
+def _billing(code: str) -> dict[str, str] | None:
+    if _CPT.fullmatch(code):
+        return {"system": CPT_SYSTEM, "code": code}
+    if _HCPCS.fullmatch(code):
+        return {"system": HCPCS_SYSTEM, "code": code}
+    return None
+
+
+def _kind(block: Block) -> dict[str, Any]:
+    return {"coding": [{"system": KIND_SYSTEM, "code": block.kind.value}], "text": block.kind.value}
+
+
+_ROLES = {
+    Format.GROUP: ("group facilitator", None),
+    Format.INDIVIDUAL: ("therapist", None),
+    Format.FAMILY: ("therapist", "family member"),
+}
+
+
+def _participants(block: Block) -> list[dict[str, Any]]:
+    clinician, relative = _ROLES[block.format]
+    found = [
+        {"type": "practitioner", "role": {"text": clinician}},
+        {"type": "patient", "role": {"text": "participant"}},
+    ]
+    if relative:
+        found.append({"type": "relatedperson", "role": {"text": relative}})
+    return found
+
+
+class _Plan:
+    """What one export shares: ids, canonical URLs and titles."""
+
+    def __init__(self, curriculum: Curriculum, base: str, version: str | None) -> None:
+        self.curriculum = curriculum
+        self.names = Names(curriculum)
+        self.base = base
+        self.id = fhir_id(curriculum.program.name)
+        self.version = version or _content_version(curriculum)
+        self.url = canonical(base, "PlanDefinition", self.id)
+
+    def activity_id(self, activity: str) -> str:
+        return fhir_id(activity, "act-")
+
+    def activity_url(self, activity: str) -> str:
+        return canonical(self.base, "ActivityDefinition", self.activity_id(activity))
+
+
+def _content_version(curriculum: Curriculum) -> str:
+    """12 hexadecimal digits of a hash of the curriculum's JSON file: the same curriculum
+    always has the same version, and any change gives another."""
+    from iopkit._files._load import curriculum_json
+    from iopkit.errors import IopkitError
+
+    try:
+        content = curriculum_json(curriculum)
+    except IopkitError:  # no catalog to carry: the objects themselves
+        content = repr(curriculum)
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _activity_definitions(plan: _Plan) -> list[dict[str, Any]]:
+    """One ActivityDefinition per activity the curriculum uses (breaks excluded)."""
+    first: dict[str, Block] = {}
     lengths: dict[str, set[int]] = {}
-    for _, _, _, block in curriculum.blocks():
-        seen.setdefault(block.activity, block)
+    for _, _, _, block in plan.curriculum.blocks():
+        if block.is_break:
+            continue
+        first.setdefault(block.activity, block)
         lengths.setdefault(block.activity, set()).add(block.minutes)
     result = []
-    for activity_id in sorted(seen):
-        block = seen[activity_id]
-        used = sorted(lengths[activity_id])
+    for activity in sorted(first):
+        block = first[activity]
+        used = sorted(lengths[activity])
+        title = one_line(block.title)
+        code = _kind(block)
+        billed = plan.names.billing_code(block)
+        coding = _billing(billed) if billed else None
+        if coding:
+            code["coding"].insert(0, coding)
+        code["text"] = title
+        usage = [f"Format: {block.format.value}."]
+        if billed and not coding:
+            usage.append(f"Billing code {md(billed)} (system not recognised).")
+        lesson = plan.names.lesson(block)
+        if lesson:
+            usage.append(f"{md(lesson)}.")
         resource: dict[str, Any] = {
             "resourceType": "ActivityDefinition",
-            "id": f"act-{activity_id}",
+            "id": plan.activity_id(activity),
+            "url": plan.activity_url(activity),
+            "version": plan.version,
+            "name": _machine_name(activity),
+            "title": title,
             "status": "draft",
-            "name": _machine_name(activity_id),
-            "title": block.title,
-            "code": {
-                "coding": [{"system": KIND_SYSTEM, "code": block.kind.value}],
-                "text": block.kind.value,
-            },
-            "usage": f"Format: {block.format.value}.",
+            "kind": "ServiceRequest",
+            "intent": "proposal",
+            "code": code,
+            "participant": _participants(block),
+            "usage": " ".join(usage),
         }
         if block.modality:
-            resource["topic"] = [
-                {
-                    "coding": [{"system": MODALITY_SYSTEM, "code": block.modality}],
-                    "text": block.modality,
-                }
-            ]
-        if block.objectives:
-            resource["purpose"] = " ".join(block.objectives)
+            resource["topic"] = [{"text": plan.names.modality(block.modality)}]
+        goals = objectives(block)
+        if goals:
+            resource["purpose"] = " ".join(md(g) for g in goals)
         if len(used) == 1:
             resource["timingDuration"] = _minutes(used[0])
         else:
@@ -64,88 +198,143 @@ def _activity_definitions(curriculum: Curriculum) -> list[dict[str, Any]]:
     return result
 
 
-def _after(link: str | None) -> list[dict[str, str]]:
-    return [{"targetId": link, "relationship": "after-end"}] if link else []
+def _block_action(
+    plan: _Plan, session_link: str, index: int, block: Block, definitions: dict[str, str]
+) -> dict[str, Any]:
+    link = f"{session_link}-block-{index}"
+    action: dict[str, Any] = {
+        "linkId": link,
+        "title": one_line(block.title),
+        "code": _kind(block),
+        "timingDuration": _minutes(block.minutes),
+    }
+    lesson = plan.names.lesson(block)
+    if lesson:
+        track = f" ({md(block.track)} track)" if block.track else ""
+        action["description"] = f"{md(lesson)}{track}."
+    if block.activity in definitions:
+        action["definitionCanonical"] = definitions[block.activity]
+    if index > 1:
+        action["relatedAction"] = [
+            {"targetId": f"{session_link}-block-{index - 1}", "relationship": "after-end"}
+        ]
+    return action
 
 
-def to_fhir(curriculum: Curriculum) -> dict[str, Any]:
-    """The curriculum as an HL7 FHIR R5 ``PlanDefinition`` resource (a JSON-ready dict).
-
-    The program is the definition; nested actions hold weeks, sessions and blocks, each
-    after the one before (``relatedAction``); sessions carry their date, clock time and
-    length in ``timingTiming``; blocks point to contained ``ActivityDefinition`` s.
-    """
+def _session_action(
+    plan: _Plan,
+    week: Week,
+    session: Session,
+    previous: str | None,
+    definitions: dict[str, str],
+) -> dict[str, Any]:
+    """One session: its day in the week, clock time and length, then its blocks."""
+    curriculum = plan.curriculum
+    link = f"session-{session.number}"
     program = curriculum.program
-    weeks = []
-    previous_week: str | None = None
-    for week in curriculum.weeks:
-        sessions = []
-        previous_session: str | None = None
-        for session in week.sessions:
-            link = f"s{session.number}"
-            blocks = []
-            previous_block: str | None = None
-            for index, block in enumerate(session.blocks, start=1):
-                block_link = f"{link}-b{index}"
-                action: dict[str, Any] = {
-                    "linkId": block_link,
-                    "title": block.title,
-                    "code": {"coding": [{"system": KIND_SYSTEM, "code": block.kind.value}]},
-                    "definitionCanonical": f"#act-{block.activity}",
-                    "timingDuration": _minutes(block.minutes),
-                }
-                if block.module is not None:
-                    action["description"] = (
-                        f"Lesson {block.lesson} of module {block.module} (track {block.track})."
-                    )
-                related = _after(previous_block)
-                if related:
-                    action["relatedAction"] = related
-                blocks.append(action)
-                previous_block = block_link
-            repeat: dict[str, Any] = {
+    first_day = program.start.weekday() if program.start else 0
+    day = (session.day.position - first_day) % 7
+    related: list[dict[str, Any]] = [
+        {
+            "targetId": f"week-{week.number}",
+            "relationship": "after-start",
+            "offsetDuration": _days(day),
+        }
+    ]
+    if previous is not None:
+        related.append({"targetId": previous, "relationship": "after-end"})
+    return {
+        "linkId": link,
+        "title": f"Session {session.number}",
+        "description": md(
+            f"{when(session)}, {span(curriculum, 0, session.minutes)}: "
+            f"{service(session.service_minutes)}."
+        ),
+        "timingTiming": {
+            "repeat": {
+                "count": 1,
                 "duration": session.minutes,
                 "durationUnit": "min",
                 "dayOfWeek": [session.day.value],
                 "timeOfDay": [f"{program.start_time}:00"],
             }
-            timing: dict[str, Any] = {"repeat": repeat}
-            if session.date is not None:
-                timing["event"] = [session.date.isoformat()]
-            session_action: dict[str, Any] = {
-                "linkId": link,
-                "title": f"Session {session.number}",
-                "description": f"{session.minutes} minutes, {session.service_minutes} of them service.",
-                "timingTiming": timing,
-                "groupingBehavior": "logical-group",
-                "selectionBehavior": "all",
-                "action": blocks,
+        },
+        "relatedAction": related,
+        "groupingBehavior": "logical-group",
+        "selectionBehavior": "all",
+        "requiredBehavior": "must",
+        "action": [
+            _block_action(plan, link, index, block, definitions)
+            for index, block in enumerate(session.blocks, start=1)
+        ],
+    }
+
+
+def _week_action(
+    plan: _Plan, week: Week, previous_session: str | None, definitions: dict[str, str]
+) -> dict[str, Any]:
+    notes = [f"{service(week.service_minutes)} (breaks excluded)."]
+    notes += [f"{c.describe()}." for c in week_closures(plan.curriculum, week)]
+    action: dict[str, Any] = {
+        "linkId": f"week-{week.number}",
+        "title": f"Week {week.number}",
+        "description": md(" ".join(notes)),
+        "timingTiming": {"repeat": {"boundsDuration": _days(7)}},
+        "groupingBehavior": "logical-group",
+        "selectionBehavior": "all",
+    }
+    if week.number > 1:
+        action["relatedAction"] = [
+            {
+                "targetId": f"week-{week.number - 1}",
+                "relationship": "after-start",
+                "offsetDuration": _days(7),
             }
-            related = _after(previous_session)
-            if related:
-                session_action["relatedAction"] = related
-            sessions.append(session_action)
-            previous_session = link
-        week_link = f"w{week.number}"
-        week_action: dict[str, Any] = {
-            "linkId": week_link,
-            "title": f"Week {week.number}",
-            "groupingBehavior": "logical-group",
-            "selectionBehavior": "all",
-        }
-        if sessions:
-            week_action["action"] = sessions
-        related = _after(previous_week)
-        if related:
-            week_action["relatedAction"] = related
-        weeks.append(week_action)
-        previous_week = week_link
+        ]
+    sessions = []
+    for session in week.sessions:
+        sessions.append(_session_action(plan, week, session, previous_session, definitions))
+        previous_session = sessions[-1]["linkId"]
+    if sessions:
+        action["action"] = sessions
+    return action
+
+
+def _description(plan: _Plan) -> str:
+    curriculum = plan.curriculum
+    program = curriculum.program
+    days = ", ".join(d.value.title() for d in program.days)
+    parts = [
+        f"A {len(curriculum.weeks)}-week intensive outpatient curriculum composed with "
+        f"iopkit: sessions on {md(days)} from {program.start_time}"
+        + (f" ({md(program.timezone)})" if program.timezone else "")
+        + ". Timing is relative to day 0, the program's first day or a patient's admission.",
+    ]
+    for label, value in (("Location", program.location), ("Facilitator", program.facilitator)):
+        if value:
+            parts.append(f"{label}: {md(value)}.")
+    found = closures(curriculum)
+    if found:
+        parts.append("Closures: " + "; ".join(md(c.describe()) for c in found) + ".")
+    parts.append(DISCLAIMER)
+    return " ".join(parts)
+
+
+def _plan_definition(plan: _Plan, definitions: dict[str, str]) -> dict[str, Any]:
+    program = plan.curriculum.program
+    weeks = []
+    previous: str | None = None
+    for week in plan.curriculum.weeks:
+        weeks.append(_week_action(plan, week, previous, definitions))
+        if week.sessions:
+            previous = f"session-{week.sessions[-1].number}"
     resource: dict[str, Any] = {
         "resourceType": "PlanDefinition",
-        "id": slug(program.name)[:64],
-        "status": "draft",
+        "id": plan.id,
+        "url": plan.url,
+        "version": plan.version,
         "name": _machine_name(program.name),
-        "title": program.name,
+        "title": one_line(program.name),
         "type": {
             "coding": [
                 {
@@ -154,18 +343,106 @@ def to_fhir(curriculum: Curriculum) -> dict[str, Any]:
                 }
             ]
         },
-        "description": (
-            f"{len(curriculum.weeks)}-week intensive outpatient curriculum composed with iopkit. "
-            f"{DISCLAIMER}"
-        ),
-        "contained": _activity_definitions(curriculum),
+        "status": "draft",
+        "description": _description(plan),
         "action": weeks,
     }
-    if program.start is not None:
-        resource["date"] = program.start.isoformat()
+    if program.clinic:
+        resource["publisher"] = one_line(program.clinic)
+    if program.start is not None and plan.curriculum.weeks:
+        end = program.start.toordinal() + 7 * len(plan.curriculum.weeks) - 1
+        resource["effectivePeriod"] = {
+            "start": program.start.isoformat(),
+            "end": type(program.start).fromordinal(end).isoformat(),
+        }
     return resource
 
 
-def to_fhir_json(curriculum: Curriculum) -> str:
+def kind_code_system() -> dict[str, Any]:
+    """The code system of iopkit's activity kinds, as a FHIR R5 ``CodeSystem``."""
+    return {
+        "resourceType": "CodeSystem",
+        "id": "iopkit-activity-kind",
+        "url": KIND_SYSTEM,
+        "version": __version__,
+        "name": "IopkitActivityKind",
+        "title": "iopkit activity kinds",
+        "status": "draft",
+        "description": "What an activity does in an intensive outpatient session. " + DISCLAIMER,
+        "caseSensitive": True,
+        "content": "complete",
+        "concept": [
+            {"code": kind.value, "display": kind.value.replace("-", " ").capitalize()}
+            for kind in ActivityKind
+        ],
+    }
+
+
+def _entry(resource: dict[str, Any], version: str) -> dict[str, Any]:
+    name = f"{resource['url']}|{version}"
+    return {
+        "fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}",
+        "resource": resource,
+        "request": {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"},
+    }
+
+
+def to_fhir(
+    curriculum: Curriculum,
+    *,
+    base: str = DEFAULT_BASE,
+    version: str | None = None,
+    bundle: bool = False,
+) -> dict[str, Any]:
+    """The curriculum as an HL7 FHIR R5 ``PlanDefinition`` (a JSON-ready dict).
+
+    The program is the definition, with a canonical ``url`` and a ``version``; nested
+    actions hold weeks, sessions and blocks. Timing is relative to day 0 (the program's
+    first day or a patient's admission): see this module's documentation. Blocks point
+    to an ``ActivityDefinition`` per activity, with its billing code (CPT or HCPCS),
+    kind, participants, length and objectives; breaks have none.
+
+    Args:
+        curriculum: The curriculum.
+        base: The canonical base of the URLs (``https://fhir.example.org/fhir``, say);
+            by default the URN ``urn:iopkit``, which names the resources but resolves
+            nowhere.
+        version: The business version; by default 12 hexadecimal digits of a hash of
+            the curriculum, so that any change gives a new version.
+        bundle: ``False`` (default): the PlanDefinition with its ActivityDefinitions
+            contained in it. ``True``: a ``transaction`` Bundle that PUTs iopkit's
+            activity-kind CodeSystem, each ActivityDefinition and the PlanDefinition
+            (which refers to them by canonical URL and version), ready for a server.
+    """
+    plan = _Plan(curriculum, base, version)
+    activities = _activity_definitions(plan)
+    used = sorted({b.activity for _, _, _, b in curriculum.blocks() if not b.is_break})
+    if not bundle:
+        resource = _plan_definition(plan, {a: f"#{plan.activity_id(a)}" for a in used})
+        contained = []
+        for activity in activities:
+            inner = dict(activity)
+            del inner["url"], inner["version"]  # contained resources are not canonical
+            contained.append(inner)
+        resource["contained"] = contained
+        return resource
+    refs = {a: f"{plan.activity_url(a)}|{plan.version}" for a in used}
+    resources = [kind_code_system(), *activities, _plan_definition(plan, refs)]
+    return {
+        "resourceType": "Bundle",
+        "id": fhir_id(f"{plan.id}-{plan.version}"),
+        "type": "transaction",
+        "entry": [_entry(r, plan.version) for r in resources],
+    }
+
+
+def to_fhir_json(
+    curriculum: Curriculum,
+    *,
+    base: str = DEFAULT_BASE,
+    version: str | None = None,
+    bundle: bool = False,
+) -> str:
     """:func:`to_fhir` as indented JSON text."""
-    return json.dumps(to_fhir(curriculum), indent=2, ensure_ascii=False) + "\n"
+    resource = to_fhir(curriculum, base=base, version=version, bundle=bundle)
+    return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"

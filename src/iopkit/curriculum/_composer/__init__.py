@@ -31,6 +31,11 @@ from iopkit.curriculum._resolve import resolve
 from iopkit.curriculum._rules import Context, Inputs, all_rules, run
 from iopkit.errors import BudgetExceededError, Problem, ProgramError
 
+#: The largest curriculum file iopkit reads back (JSON), so the largest it composes.
+MAX_RESULT_BYTES = 16 * 2**20
+#: About how many bytes of JSON one block takes (with its objectives).
+BYTES_PER_BLOCK = 420
+
 
 def _check_arguments(program: object, catalog: object, seed: object) -> None:
     if not isinstance(program, Program):
@@ -116,6 +121,10 @@ def compose_inputs(inputs: Inputs, seed: int, meter: Meter) -> Curriculum:
     search = Search(model, book_for(model.session), seed, meter)
     if not search.run():
         raise explain(inputs, rules, None, meter, feasible)
+    blocks = sum(2 * len(pick.choice.plans[0].runs) + pick.choice.breaks for pick in search.picks)
+    blocks += sum(len(run) for pick in search.picks for run in pick.choice.plans[0].runs)
+    if blocks * BYTES_PER_BLOCK > MAX_RESULT_BYTES:
+        raise BudgetExceededError(MAX_RESULT_BYTES // 2**20, "composing", "size")
     weeks = Realiser(model, search.book.classes, seed).weeks(search)
     result = Curriculum(
         program=attrs.evolve(inputs.program, catalog=inputs.catalog), weeks=tuple(weeks)

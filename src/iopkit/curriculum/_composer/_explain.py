@@ -6,16 +6,25 @@ steps), not of time, so the same program gets the same explanation on any machin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
+import attrs
+
 from iopkit._budget import Meter
-from iopkit.curriculum._composer._model import Model, build_model
+from iopkit._types import Weekday
+from iopkit.curriculum._composer._model import Model, Slot, build_model
 from iopkit.curriculum._program import Per
 from iopkit.curriculum._rules import (
     Breaks,
+    Change,
     Context,
     CoreDelivery,
+    Fact,
+    Fill,
+    Grid,
     Inputs,
     OpeningClosing,
     RequirementRule,
@@ -26,21 +35,31 @@ from iopkit.curriculum._rules import (
     all_rules,
     plural,
 )
-from iopkit.errors import BudgetExceededError, InfeasibleError, Reason
+from iopkit.errors import BudgetExceededError, InfeasibleError, Reason, Repair
 
 #: Search steps one check of an explanation may take before it is called undecided.
-CHECK_WORK = 150_000
+CHECK_WORK = 400_000
 #: Search steps spent looking for a quick witness before the exact search.
-WITNESS_WORK = 20_000
+WITNESS_WORK = 200_000
 #: Most filler blocks a session holds in the quick witness search.
-WITNESS_FILLERS = 3
+WITNESS_FILLERS = 5
+#: Search steps a repair's check may take (the whole program, changed).
+REPAIR_WORK = 300_000
+#: Most checks spent looking for repairs.
+REPAIR_CHECKS = 40
+#: Search steps all the checks of one explanation may take together, and all the
+#: checks of its repairs (past it, the smallest list proven so far is given, not minimal).
+EXPLAIN_WORK = 1_500_000
+REPAIRS_WORK = 1_000_000
 
 
 class Conflict(NamedTuple):
-    """Rule ids that cannot hold together, and the arithmetic that shows it."""
+    """Rule ids (and finer facts, such as a closure or a lesson's length) that cannot hold
+    together, and the arithmetic that shows it."""
 
     rules: tuple[str, ...]
     summary: str
+    facts: tuple[str, ...] = ()
 
 
 def quick_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
@@ -55,12 +74,230 @@ def quick_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             (length.id, oc.id),
             f"the opening and closing activities take at least {fixed * g} minutes, but "
             f"sessions last at most {session.wall_hi * g}",
+            tuple(f"catalog:{a.id}:minutes" for a in (*session.opening, *session.closing)),
         )
-    for find in (_weekly_conflict, _count_conflict, _track_conflict):
+    for find in (
+        _lesson_conflict,
+        _ceiling_conflict,
+        _weekly_conflict,
+        _count_conflict,
+        _track_conflict,
+        _demand_conflict,
+    ):
         found = find(model, rules)
         if found is not None:
             return found
     return None
+
+
+def _closures(model: Model) -> dict[dt.date, str]:
+    """The fact id of each closure on a session day, by date."""
+    program = model.context.program
+    return {
+        date: f"closures[{i}]"
+        for i, date in enumerate(program.closures)
+        if Weekday.of(date.weekday()) in program.days
+    }
+
+
+def _week_closures(model: Model, week: int) -> tuple[str, ...]:
+    dates = model.context.program.week_dates(week) or {}
+    known = _closures(model)
+    return tuple(known[d] for d in dates.values() if d in known)
+
+
+def _lesson_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
+    """A lesson a core track must teach that cannot be placed: off the grid, longer than a
+    session, or longer than the service allowed between breaks."""
+    session = model.session
+    g = model.grid
+    length = next((r for r in rules if isinstance(r, SessionLength)), None)
+    breaks = next((r for r in rules if isinstance(r, Breaks) and r.after is not None), None)
+    grid = next((r for r in rules if isinstance(r, Grid)), None)
+    for rule in rules:
+        if not isinstance(rule, CoreDelivery):
+            continue
+        spec = model.tracks[rule.index]
+        for activity in spec.activities:
+            fact = f"catalog:{activity.id}:minutes"
+            shown = f"'{activity.title}'"
+            span = session.units(activity)
+            if span is None and grid is not None:
+                return Conflict(
+                    (grid.id, rule.id),
+                    f"the lesson {shown} lasts {activity.minutes.describe('minutes')}, which is "
+                    f"not a whole number of the {g}-minute grid",
+                    (fact,),
+                )
+            if span is None:
+                continue
+            if breaks is not None and session.breaks is not None and span[0] > session.breaks.after:
+                return Conflict(
+                    (breaks.id, rule.id),
+                    f"the {span[0] * g}-minute lesson {shown} is longer than the "
+                    f"{breaks.after} service minutes allowed between breaks",
+                    (fact,),
+                )
+            if length is not None and span[0] > session.max_service():
+                return Conflict(
+                    (length.id, rule.id),
+                    f"the {span[0] * g}-minute lesson {shown} does not fit in a session of at "
+                    f"most {session.wall_hi * g} minutes",
+                    (fact,),
+                )
+    return None
+
+
+def _least_service(model: Model) -> int:
+    """The fewest service units a session of at least ``wall_lo`` can hold (a sound
+    bound: every run between breaks holds at least one activity of the shortest
+    length)."""
+    session = model.session
+    spans = [session.units(a) for a in (*session.pool, *session.opening, *session.closing)]
+    spans += [session.units(a) for spec in model.tracks for a in spec.activities]
+    shortest = min((s[0] for s in spans if s is not None), default=1)
+    fixed = sum((session.units(a) or (0, 0))[0] for a in (*session.opening, *session.closing))
+    size = session.breaks.size if session.breaks is not None else 0
+    service = fixed
+    while service + (service // max(1, shortest)) * size < session.wall_lo:
+        service += 1
+    return service
+
+
+def _ceiling_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
+    """Weekly bounds that contradict each other, or a weekly maximum below what the
+    sessions must hold at least."""
+    weekly = [r for r in rules if isinstance(r, WeeklyMinutesRule)]
+    length = next((r for r in rules if isinstance(r, SessionLength)), None)
+    for low in weekly:
+        for high in weekly:
+            if (
+                high.range.max is not None
+                and low.count == high.count
+                and low.range.min > high.range.max
+            ):
+                return Conflict(
+                    (low.id, high.id),
+                    f"{low.source} needs at least {low.range.min} minutes a week, but "
+                    f"{high.source} allows at most {high.range.max}",
+                )
+    g = model.grid
+    least = _least_service(model)
+    if length is None or least == 0:
+        return None
+    for rule in weekly:
+        if rule.range.max is None or rule.count.value == "wall":
+            continue
+        for w, layouts in enumerate(model.weeks):
+            sessions = min(len(layout.slots) for layout in layouts)
+            if sessions * least * g > rule.range.max:
+                return Conflict(
+                    (length.id, rule.id),
+                    f"{plural(sessions, 'session')} in week {w + 1} of at least "
+                    f"{session_minutes(model)} minutes hold at least {sessions * least * g} "
+                    f"service minutes, but {rule.source} allows at most {rule.range.max}",
+                    _week_closures(model, w + 1),
+                )
+    return None
+
+
+def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
+    """What a week must hold against what its sessions can: the opening and closing
+    activities, and for requirements no one activity can meet together (so none of their
+    blocks is counted twice), their fewest blocks at their shortest lengths."""
+    session = model.session
+    g = model.grid
+    length = next((r for r in rules if isinstance(r, SessionLength)), None)
+    if length is None:
+        return None
+    breaks = next((r for r in rules if isinstance(r, Breaks) and r.after is not None), None)
+    oc = next((r for r in rules if isinstance(r, OpeningClosing)), None)
+    candidates = [
+        *(
+            (a, span)
+            for a in (*session.pool, *session.opening, *session.closing)
+            if (span := session.units(a))
+        ),
+        *(
+            (a, span)
+            for spec in model.tracks
+            for a in spec.activities
+            if (span := session.units(a))
+        ),
+    ]
+    for w, layouts in enumerate(model.weeks):
+        sessions = max(len(layout.slots) for layout in layouts)
+        demands: list[tuple[int, str, frozenset[str], str]] = []  # (minutes, rule, ids, words)
+        for rule in rules:
+            if not isinstance(rule, RequirementRule) or rule.requirement.min == 0:
+                continue
+            req = rule.requirement
+            per = req.per.value
+            if per == "program":
+                continue
+            need = req.min * (sessions if per == "session" else 1)
+            feature = next((f for f in session.features if f.selector == req.selector), None)
+            if feature is None:
+                continue
+            matching = [(a, span) for a, span in candidates if feature.may_count(a, span[1])]
+            if not matching:
+                continue
+            shortest = min(max(span[0], feature.min_units or 0) for _, span in matching)
+            words = f"{need} {req.selector.describe(model.context.catalog, need)}"
+            demands.append((need * shortest, rule.id, frozenset(a.id for a, _ in matching), words))
+        placements = {r.index: r for r in rules if isinstance(r, TrackPlacement)}
+        for spec in model.tracks:
+            placement = placements.get(spec.position)
+            if placement is None or spec.per_week_min == 0:
+                continue
+            if not any(spec.active(slot) for slot in model.weeks[w][0].slots):
+                continue
+            before = sum(model.week_capacity(spec, v) for v in range(w))
+            need = int(min(spec.per_week_min, spec.remaining(before)))
+            spans = [session.units(a) for a in spec.activities]
+            if need <= 0 or any(span is None for span in spans):
+                continue
+            shortest = min(span[0] for span in spans if span is not None)
+            words = f"{plural(need, 'lesson')} of track '{spec.name}'"
+            ids = frozenset(a.id for a in spec.activities)
+            demands.append((need * shortest, placement.id, ids, words))
+        demands.sort(key=lambda d: -d[0])
+        chosen: list[tuple[int, str, frozenset[str], str]] = []
+        for demand in demands:
+            if all(not (demand[2] & other[2]) for other in chosen):
+                chosen.append(demand)
+        used = frozenset().union(*(d[2] for d in chosen)) if chosen else frozenset()
+        fixed = (
+            sum(
+                (session.units(a) or (0, 0))[0]
+                for a in (*session.opening, *session.closing)
+                if a.id not in used
+            )
+            * sessions
+        )
+        total = fixed + sum(d[0] for d in chosen)
+        capacity = sessions * session.max_service()
+        if chosen and total > capacity:
+            named = [length.id, *(d[1] for d in chosen)]
+            if breaks is not None and session.max_service() < session.wall_hi:
+                named.append(breaks.id)
+            if fixed and oc is not None:
+                named.append(oc.id)
+            shown = ", ".join(d[3] for d in chosen)
+            return Conflict(
+                tuple(named),
+                f"week {w + 1} must hold at least {total * g} service minutes ({shown}"
+                f"{', and the opening and closing activities' if fixed else ''}), but "
+                f"{plural(sessions, 'session')} of at most {session.wall_hi * g} minutes hold at "
+                f"most {capacity * g}",
+                tuple(f"catalog:{a.id}:minutes" for a in (*session.opening, *session.closing)),
+            )
+    return None
+
+
+def session_minutes(model: Model) -> int:
+    """The shortest session, in minutes."""
+    return model.session.wall_lo * model.grid
 
 
 def _weekly_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
@@ -69,45 +306,54 @@ def _weekly_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     weeks = len(model.weeks)
     g = model.grid
     wall = model.session.wall_hi
+    # a week without closures shows a conflict that does not depend on them
+    order = sorted(range(weeks), key=lambda w: (bool(_week_closures(model, w + 1)), w))
     for rule in rules:
         if not isinstance(rule, WeeklyMinutesRule) or rule.range.min == 0 or length is None:
             continue
-        for w, layouts in enumerate(model.weeks):
+        for w in order:
             if w + 1 > weeks - rule.taper_weeks:
                 continue
-            sessions = max(len(layout.slots) for layout in layouts)
-            count = plural(sessions, "session")
+            closed = _week_closures(model, w + 1)
+            sessions = max(len(layout.slots) for layout in model.weeks[w])
+            count = plural(sessions, "session") + " a week"
+            if closed:
+                count += f" (week {w + 1} has a closure)"
             if rule.count.value == "wall":
                 if sessions * wall * g < rule.range.min:
                     return Conflict(
                         (length.id, rule.id),
-                        f"{count} a week of at most {wall * g} minutes give at most "
+                        f"{count} of at most {wall * g} minutes give at most "
                         f"{sessions * wall * g} minutes, but {rule.source} needs "
                         f"{rule.range.min}",
+                        closed,
                     )
                 continue
             plain = sessions * wall * g
             if plain < rule.range.min:
                 return Conflict(
                     (length.id, rule.id),
-                    f"{count} a week of at most {wall * g} minutes give at most {plain} "
+                    f"{count} of at most {wall * g} minutes give at most {plain} "
                     f"service minutes, but {rule.source} needs {rule.range.min}",
+                    closed,
                 )
             if breaks is not None and model.session.breaks is not None:
                 paused = sessions * model.session.max_service() * g
                 if paused < rule.range.min:
                     return Conflict(
                         (length.id, breaks.id, rule.id),
-                        f"{count} a week of at most {wall * g} minutes, with a "
+                        f"{count} of at most {wall * g} minutes, with a "
                         f"{breaks.minutes}-minute break every {breaks.after} service minutes, "
-                        f"give at most {paused} service minutes, but {rule.source} needs "
-                        f"{rule.range.min}",
+                        f"give at most {paused} service minutes, but {rule.source} "
+                        f"needs {rule.range.min}",
+                        closed,
                     )
     return None
 
 
 def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     session = model.session
+    fill = next((r for r in rules if isinstance(r, Fill) and r.allowed is not None), None)
     for rule in rules:
         if not isinstance(rule, RequirementRule) or rule.requirement.per is not Per.WEEK:
             continue
@@ -126,37 +372,116 @@ def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             for a in spec.activities
         ):
             continue
-        for layouts in model.weeks:
-            sessions = max(len(layout.slots) for layout in layouts)
+        for w in sorted(range(len(model.weeks)), key=lambda w: bool(_week_closures(model, w + 1))):
+            sessions = max(len(layout.slots) for layout in model.weeks[w])
             most = sessions * len(matching)
             if most < req.min:
+                where = "the fill list admits" if fill is not None else "sessions may hold"
+                kinds = plural(len(matching), "such activity", "such activities")
                 return Conflict(
-                    (rule.id,),
-                    f"{rule.source} needs at least {req.min} {req.selector.describe()} a week, "
-                    f"but sessions may hold {plural(len(matching), 'such activity', 'such activities')} "
-                    f"and no activity repeats within a session, so "
+                    (rule.id, fill.id) if fill is not None else (rule.id,),
+                    f"{rule.source} needs at least {req.min} "
+                    f"{req.selector.describe(model.context.catalog, req.min)} a week, "
+                    f"but {where} {kinds} and no activity repeats within a session, so "
                     f"{plural(sessions, 'session')} hold at most {most}",
+                    _week_closures(model, w + 1),
                 )
     return None
 
 
 def _track_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     placements = {r.index: r for r in rules if isinstance(r, TrackPlacement)}
+    closures = _closures(model)
+    program = model.context.program
     for rule in rules:
         if not isinstance(rule, CoreDelivery):
             continue
         spec = model.tracks[rule.index]
         capacity = sum(model.week_capacity(spec, w) for w in range(len(model.weeks)))
         if capacity < len(spec.sequence) and rule.index in placements:
+            lost = tuple(
+                fact
+                for date, fact in closures.items()
+                if any(
+                    spec.active(Slot(w, Weekday.of(date.weekday()), date))
+                    for w in range(1, program.weeks + 1)
+                    if date in (program.week_dates(w) or {}).values()
+                )
+            )
+            closed = " (after closures)" if lost else ""
             return Conflict(
                 (placements[rule.index].id, rule.id),
                 f"core track '{spec.name}' has {plural(len(spec.sequence), 'lesson')}, but its "
-                f"days, weeks and pace leave room for at most {capacity}",
+                f"days, weeks and pace leave room for at most {capacity}{closed}",
+                lost,
             )
     return None
 
 
 Feasible = Callable[[Inputs, Meter], bool]
+
+
+class Checker:
+    """Decides whether the inputs, reduced to some facts, have a curriculum: every other
+    fact is relaxed. Verdicts are cached; each check runs under a budget of work, and a
+    check that exhausts it is undecided (``None``)."""
+
+    def __init__(
+        self, inputs: Inputs, facts: Sequence[Fact], meter: Meter, feasible: Feasible
+    ) -> None:
+        self.inputs = inputs
+        self.facts = tuple(facts)
+        self.meter = meter
+        self.feasible = feasible
+        self.verdicts: dict[frozenset[str], bool | None] = {}
+
+    def reduced(self, kept: Iterable[str]) -> Inputs:
+        """The inputs with every fact outside ``kept`` relaxed."""
+        keep = set(kept)
+        current = self.inputs
+        for fact in self.facts:
+            if fact.id not in keep:
+                current = fact.relax(current)
+        return current
+
+    def status(self, kept: Iterable[str]) -> bool | None:
+        """Whether the inputs reduced to ``kept`` have a curriculum (``None``: undecided)."""
+        key = frozenset(kept)
+        if key not in self.verdicts:
+            self.verdicts[key] = self.check(self.reduced(key))
+        return self.verdicts[key]
+
+    def smallest(self) -> frozenset[str]:
+        """The smallest set of facts proven to conflict so far."""
+        proven = [key for key, verdict in self.verdicts.items() if verdict is False]
+        return min(proven, key=lambda key: (len(key), sorted(key)))
+
+    def check(self, inputs: Inputs, work: int = CHECK_WORK) -> bool | None:
+        """Whether ``inputs`` have a curriculum, within ``work`` steps."""
+        try:
+            return self.feasible(inputs, self.meter.child(work, "explaining"))
+        except BudgetExceededError as exc:
+            if exc.limit != "work" or (
+                self.meter.work_limit is not None and self.meter.steps >= self.meter.work_limit
+            ):
+                raise
+            return None
+
+
+def facts_of(inputs: Inputs, rules: Sequence[Rule]) -> list[Fact]:
+    """Every fact the rules name, program and profile limits first, then closures and the
+    catalog's facts (an explanation prefers the first ones)."""
+    found = [fact for rule in rules for fact in rule.facts(inputs)]
+    kind = {"closures": 1, "catalog:": 2}
+
+    def order(item: tuple[int, Fact]) -> tuple[int, int]:
+        index, fact = item
+        for prefix, rank in kind.items():
+            if fact.id.startswith(prefix):
+                return rank, index
+        return 0, index
+
+    return [fact for _, fact in sorted(enumerate(found), key=order)]
 
 
 def explain(
@@ -166,46 +491,136 @@ def explain(
     meter: Meter,
     feasible: Feasible,
 ) -> InfeasibleError:
-    """An :class:`~iopkit.errors.InfeasibleError` whose reasons are a conflict: the inputs
-    reduced to them are infeasible, and (when ``minimal``) dropping any one of them makes
-    the rest feasible. ``feasible`` is the exact check, run under a work budget."""
-    context = Context(program=inputs.program, catalog=inputs.catalog)
-    candidates = [r for r in rules if r.relax(inputs) is not None]
-    current = inputs
-    if quick is not None:
-        for rule in candidates:
-            if rule.id not in quick.rules:
-                current = _relaxed(rule, current)
-        candidates = [r for r in candidates if r.id in quick.rules]
-    keep: list[Rule] = []
-    proven = True
-    for rule in candidates:
-        trial = _relaxed(rule, current)
-        try:
-            ok = feasible(trial, meter.child(CHECK_WORK, "explaining"))
-        except BudgetExceededError as exc:
-            if exc.limit != "work":
-                raise
-            proven = False  # undecided within the work budget: keep the limit
-            keep.append(rule)
-            continue
-        if ok:
-            keep.append(rule)
-        else:
-            current = trial
-    summary = quick.summary if quick is not None else ""
-    ids = {r.id for r in keep}
-    if quick is None or ids != set(quick.rules):
-        reduced_rules = all_rules(current.program, current.profiles)
-        found = quick_conflict(
-            build_model(Context(program=current.program, catalog=current.catalog), reduced_rules),
-            reduced_rules,
+    """An :class:`~iopkit.errors.InfeasibleError` whose reasons form a conflict (the
+    inputs reduced to them have no curriculum: checked) and, when ``minimal``, a minimal
+    one (without any one of them the rest have a curriculum: proven by finding one), with
+    the nearest repair of each reason that has one (verified by composing)."""
+    facts = facts_of(inputs, rules)
+    ids = [f.id for f in facts]
+    checker = Checker(inputs, facts, meter.child(EXPLAIN_WORK, "explaining"), feasible)
+    checker.verdicts[frozenset(ids)] = False  # the whole program: known to be infeasible
+    try:
+        conflict: list[str] | None = None
+        if quick is not None:
+            implicated = [i for i in ids if i in quick.rules or i in quick.facts]
+            if checker.status(implicated) is False:
+                conflict = _deletion(checker, implicated, [])
+        if conflict is None:
+            conflict = _quickxplain(checker, ids)
+        if checker.status(conflict) is not False:  # not confirmed: delete from all facts
+            conflict = _deletion(checker, ids, [])
+        minimal = all(
+            checker.status([i for i in conflict if i != fact]) is True for fact in conflict
         )
-        summary = found.summary if found is not None and set(found.rules) <= ids else ""
-    reasons = [Reason(rule=r.id, message=r.reason(context), where=r.where) for r in keep]
-    return InfeasibleError(reasons, summary, minimal=proven)
+    except BudgetExceededError as exc:
+        if exc.limit != "work":
+            raise
+        # out of explaining work: the smallest list proven to conflict so far
+        conflict = [i for i in ids if i in checker.smallest()]
+        minimal = False
+    by_id = {f.id: f for f in facts}
+    reasons = [
+        Reason(rule=i, message=by_id[i].message, where=by_id[i].where, file=_file(inputs, by_id[i]))
+        for i in conflict
+    ]
+    reduced = checker.reduced(conflict)
+    reduced_rules = all_rules(reduced.program, reduced.profiles)
+    found = quick_conflict(
+        build_model(Context(program=reduced.program, catalog=reduced.catalog), reduced_rules),
+        reduced_rules,
+    )
+    summary = found.summary if found is not None else ""
+    repairs: list[Repair] = []
+    checker.meter = meter.child(REPAIRS_WORK, "looking for repairs")
+    with contextlib.suppress(BudgetExceededError):  # repairs are dropped, not the reasons
+        _repairs(checker, [by_id[i] for i in conflict], repairs)
+    return InfeasibleError(reasons, summary, minimal=minimal, repairs=repairs)
 
 
-def _relaxed(rule: Rule, inputs: Inputs) -> Inputs:
-    relaxed = rule.relax(inputs)
-    return relaxed if relaxed is not None else inputs
+def _file(inputs: Inputs, fact: Fact) -> str | None:
+    if fact.where.startswith("/"):
+        return inputs.program.file
+    if fact.where.startswith("profile:"):
+        name = fact.where.split(":", 1)[1].split("/", 1)[0]
+        for profile in inputs.profiles:
+            if profile.id == name:
+                return profile.file
+    return None
+
+
+def _deletion(checker: Checker, candidates: Sequence[str], background: Sequence[str]) -> list[str]:
+    """Drop each candidate whose absence keeps the rest infeasible (an undecided check
+    keeps it)."""
+    keep = list(candidates)
+    for fact in candidates:
+        trial = [i for i in keep if i != fact]
+        if checker.status([*background, *trial]) is False:
+            keep = trial
+    return keep
+
+
+def _quickxplain(checker: Checker, candidates: Sequence[str]) -> list[str]:
+    """A minimal conflict among the candidates, preferring the first ones (Junker's
+    QuickXplain: a few checks for each fact in the conflict, not one for every fact)."""
+
+    def infeasible(kept: Sequence[str]) -> bool:
+        return checker.status(kept) is False
+
+    def qx(background: list[str], *, delta: bool, items: list[str]) -> list[str]:
+        if delta and infeasible(background):
+            return []
+        if len(items) == 1:
+            return list(items)
+        half = len(items) // 2
+        first, second = items[:half], items[half:]
+        found_second = qx([*background, *first], delta=bool(first), items=second)
+        found_first = qx([*background, *found_second], delta=bool(found_second), items=first)
+        return found_first + found_second
+
+    if not candidates:
+        return []
+    order = {item: position for position, item in enumerate(candidates)}
+    return sorted(qx([], delta=False, items=list(candidates)), key=order.__getitem__)
+
+
+def _repairs(checker: Checker, facts: Sequence[Fact], found: list[Repair]) -> None:
+    """For each fact, the smallest change among its ladders that makes the whole program
+    feasible, verified by composing (a curriculum is found for it), added to ``found`` as
+    they are found."""
+    budget = REPAIR_CHECKS
+    for fact in facts:
+        best: Change | None = None
+        best_inputs: Inputs | None = None
+        for ladder in fact.repairs(checker.inputs):
+            steps = ladder.steps
+            if not steps or budget <= 0:
+                continue
+            if best is not None and steps[0].size >= best.size:
+                continue
+            # gallop: steps 0, 1, 3, 7, ... until one works (near steps are cheap to
+            # check and often enough), then halve the last gap
+            low, high, probe = 0, -1, 0
+            while probe < len(steps) and budget > 0:
+                budget -= 1
+                if checker.check(steps[probe].apply(checker.inputs), REPAIR_WORK) is True:
+                    high = probe
+                    break
+                low = probe + 1
+                probe = min(2 * probe + 1, len(steps) - 1) if probe < len(steps) - 1 else len(steps)
+            if high < 0:
+                continue
+            while low < high and budget > 0:
+                middle = (low + high) // 2
+                budget -= 1
+                if checker.check(steps[middle].apply(checker.inputs), REPAIR_WORK) is True:
+                    high = middle
+                else:
+                    low = middle + 1
+            if best is None or steps[high].size < best.size:
+                best = steps[high]
+                best_inputs = best.apply(checker.inputs)
+        if best is not None and best_inputs is not None:
+            changed = attrs.evolve(best_inputs.program, catalog=best_inputs.catalog)
+            found.append(
+                Repair(rule=fact.id, message=best.message, size=best.size, program=changed)
+            )

@@ -145,7 +145,17 @@ class MenuBook:
             tuple[tuple[int, int], ...],
         ] = {}
         self.lock = threading.Lock()
-        self._combos = self._class_combos()
+        self._combos: (
+            tuple[
+                list[
+                    list[
+                        tuple[int, tuple[int, ...], tuple[Piece, ...], tuple[tuple[int, int], ...]]
+                    ]
+                ],
+                int,
+            ]
+            | None
+        ) = None
         self._intervals: (
             tuple[
                 dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]],
@@ -196,22 +206,37 @@ class MenuBook:
         ]
 
     def _class_combos(
-        self,
-    ) -> list[list[tuple[int, tuple[int, ...], tuple[Piece, ...], tuple[tuple[int, int], ...]]]]:
-        """For each class, every choice of its members: (low, counts, pieces, lengths), by
-        low."""
+        self, tick: Callable[[int], None]
+    ) -> tuple[
+        list[list[tuple[int, tuple[int, ...], tuple[Piece, ...], tuple[tuple[int, int], ...]]]],
+        int,
+    ]:
+        """For each class, every choice of its members that fits in a session: (low,
+        counts, pieces, lengths), by low; with the work it took. Built on first use, each
+        step counted, so a catalog with very many length variants is stopped by the budget
+        instead of filling memory."""
+        if self._combos is not None:
+            tick(self._combos[1])
+            return self._combos
         session = self.session
         width = len(session.features)
         most_units = session.max_service()
+        steps = 0
         result = []
         for index, cls in enumerate(self.classes):
             limit = len(cls.activities) if session.no_repeat else max(1, most_units)
+            shortest_variant = min(v[0] for v in cls.variants)
             combos = []
             for k in range(limit + 1):
-                shortest = k * min(v[0] for v in cls.variants)
-                if shortest > most_units:
+                if k * shortest_variant > most_units:
                     break
                 for combo in itertools.combinations_with_replacement(range(len(cls.variants)), k):
+                    steps += 1
+                    if steps % 256 == 0:
+                        tick(256)
+                    low = sum(cls.variants[v][0] for v in combo)
+                    if low > most_units:
+                        continue
                     pieces = tuple(
                         Piece(
                             cls.variants[v][0],
@@ -225,10 +250,14 @@ class MenuBook:
                     )
                     counts = tuple(sum(p.counts[j] for p in pieces) for j in range(width))
                     part = tuple(sorted((p.lo, p.hi) for p in pieces))
-                    combos.append((sum(p.lo for p in pieces), counts, pieces, part))
+                    combos.append((low, counts, pieces, part))
             combos.sort(key=lambda c: c[0])
             result.append(combos)
-        return result
+        tick(steps % 256)
+        with self.lock:
+            if self._combos is None:
+                self._combos = (result, steps)
+        return self._combos
 
     def _compute(
         self,
@@ -273,8 +302,7 @@ class MenuBook:
                 self._loose(fixed, start, low, most, caps, upper, precedence, counter, entries)
                 continue
             seen: set[tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = set()
-            states, steps = self._filler_profiles(caps, upper, most)
-            counter.tick(steps)
+            states = self._filler_profiles(caps, upper, most, counter.tick)
             add = self._add
             for (filler_counts, profile), (lo, fillers) in states.items():
                 if low + lo > most:
@@ -301,24 +329,23 @@ class MenuBook:
         return tuple(choices)
 
     def _filler_profiles(
-        self, caps: list[int], upper: list[int | None], most: int
-    ) -> tuple[
-        dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]],
-        int,
-    ]:
+        self, caps: list[int], upper: list[int | None], most: int, tick: Callable[[int], None]
+    ) -> dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]]:
         """Every choice of fillers, merged by (counts, length profile), with the work it
         took: computed once per book and shared by its menus (each menu charges the same
         work, so budgets do not depend on what was computed before)."""
         found = self._profiles
         if found is not None:
-            return found
+            tick(found[1])
+            return found[0]
         cap = self.most_fillers
-        steps = 0
+        all_combos, steps = self._class_combos(tick)
+        ticked = steps
         states: dict[
             tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]
         ] = {(tuple(0 for _ in caps), ()): (0, ())}
         grow = self._grow
-        for combos in self._combos:
+        for combos in all_combos:
             merged: dict[
                 tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
                 tuple[int, tuple[Piece, ...]],
@@ -330,6 +357,9 @@ class MenuBook:
                     if extra_lo > room:
                         break
                     steps += 1
+                    if steps - ticked >= 512:
+                        tick(steps - ticked)
+                        ticked = steps
                     if cap is not None and size + len(pieces) > cap:
                         continue
                     new_counts = self._sum(counts, extra_counts, caps, upper)
@@ -346,10 +376,11 @@ class MenuBook:
                     if state not in merged:
                         merged[state] = (lo + extra_lo, chosen + pieces)
             states = merged
+        tick(steps - ticked)
         with self.lock:
             if self._profiles is None:
                 self._profiles = (states, steps)
-        return self._profiles
+        return self._profiles[0]
 
     def _sum(
         self,
@@ -369,19 +400,21 @@ class MenuBook:
         return found  # type: ignore[return-value]
 
     def _filler_intervals(
-        self, caps: list[int], upper: list[int | None], most: int
-    ) -> tuple[dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]], int]:
+        self, caps: list[int], upper: list[int | None], most: int, tick: Callable[[int], None]
+    ) -> dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]]:
         """Every choice of fillers as (counts, number of fillers) and the intervals of
         service they reach, keeping only intervals no other choice covers; computed once
         per book, with the work it took."""
         found = self._intervals
         if found is not None:
-            return found
-        steps = 0
+            tick(found[1])
+            return found[0]
+        all_combos, steps = self._class_combos(tick)
+        ticked = steps
         states: dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]] = {
             (tuple(0 for _ in caps), 0): [(0, 0, ())]
         }
-        for combos in self._combos:
+        for combos in all_combos:
             grown: dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]] = {}
             for (counts, n), segments in states.items():
                 for extra_lo, extra_counts, pieces, part in combos:
@@ -392,15 +425,19 @@ class MenuBook:
                     target = grown.setdefault((new_counts, n + len(pieces)), [])
                     for lo, hi, chosen in segments:
                         steps += 1
+                        if steps - ticked >= 512:
+                            tick(steps - ticked)
+                            ticked = steps
                         if lo + extra_lo <= most:
                             target.append(
                                 (lo + extra_lo, min(hi + extra_hi, most), chosen + pieces)
                             )
             states = {key: _frontier(segments) for key, segments in grown.items() if segments}
+        tick(steps - ticked)
         with self.lock:
             if self._intervals is None:
                 self._intervals = (states, steps)
-        return self._intervals
+        return self._intervals[0]
 
     def _loose(
         self,
@@ -418,8 +455,7 @@ class MenuBook:
         the sums of lengths matter, so the fillers' intervals shift by the fixed pieces'."""
         session = self.session
         high = sum(p.hi for p in fixed)
-        filler_states, steps = self._filler_intervals(caps, upper, most)
-        counter.tick(steps)
+        filler_states = self._filler_intervals(caps, upper, most, counter.tick)
         states: dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]] = {}
         for (filler_counts, n), segments in filler_states.items():
             counts = self._sum(start, filler_counts, caps, upper)

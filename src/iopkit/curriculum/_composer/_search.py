@@ -24,6 +24,9 @@ from iopkit.curriculum._program import Per
 
 #: How many of the most preferred lesson choices compete together on one score.
 HEAD_COMBOS = 4
+#: Steps of work counted for each candidate a session tries (a step is meant to be about
+#: a microsecond's work, whatever part of the composer does it).
+CANDIDATE_STEPS = 8
 
 # Weights of the preferences that order candidates (lower scores are tried first).
 #: per break in a session: fewer breaks read as calmer sessions
@@ -152,6 +155,8 @@ class Search:
         self.active_sessions = self._active_sessions()
         self.variant_cache: dict[str, tuple[Variant, ...] | None] = {}
         self.menus: dict[tuple[object, ...], tuple[Choice, ...]] = {}
+        # no lesson twice in a session: a track places at most its distinct lessons
+        self.distinct_lessons = [len({a.id for a in spec.activities}) for spec in model.tracks]
         self.shortest_lesson = [
             min((session.units(a) or (session.wall_hi + 1, 0))[0] for a in spec.activities)
             for spec in model.tracks
@@ -310,6 +315,7 @@ class Search:
             a or spec.active(slot) for a, spec in zip(ws.active, self.model.tracks, strict=True)
         )
         for candidate in self._candidates(w, layout, i, week_pointers, run, ws):
+            self.tick(CANDIDATE_STEPS)
             applied = self._apply(candidate, ws, run.program)
             if applied is None:
                 continue
@@ -434,6 +440,8 @@ class Search:
                 )
             )
             high = spec.per_session_max if not self.witness else min(spec.per_session_max, 1)
+            if self.model.session.no_repeat:
+                high = min(high, self.distinct_lessons[spec.position])
             if spec.per_week_max is not None:
                 high = min(high, spec.per_week_max - done)
             high = int(min(high, remaining))
@@ -496,6 +504,9 @@ class Search:
             lessons += [(t, pointers[t] + j) for j in range(k)]
         if not lessons:
             return (), (), frozenset()
+        activities = [model.tracks[t].activity(p) for t, p in lessons]
+        if model.session.no_repeat and len({a.id for a in activities}) < len(activities):
+            return None  # the same lesson twice in one session
         completed: set[str] = set()
         for spec, p in zip(model.tracks, pointers, strict=True):
             completed |= spec.completed(p)
@@ -521,9 +532,6 @@ class Search:
                 precedence.add((enders[0], index))
         if not _acyclic(len(lessons), precedence):
             return None
-        activities = [model.tracks[t].activity(p) for t, p in lessons]
-        if model.session.no_repeat and len({a.id for a in activities}) < len(activities):
-            return None  # the same lesson twice in one session
         keys = tuple(self._variants(a) for a in activities)
         return tuple(lessons), keys, frozenset(precedence)
 
@@ -556,7 +564,7 @@ class Search:
         short_long = [ws.long[pos] < limit.sessions for pos, limit in enumerate(model.long)]
         scored: list[tuple[float, float, int, Choice, int, tuple[int, ...]]] = []
         prepared = self._prepared(menu)
-        self.tick(1 + len(prepared) // 8)
+        self.tick(1 + len(prepared))
         for choice, lo, hi, long, tie in prepared:
             score = BREAK_WEIGHT * choice.breaks
             if hi < target:
@@ -731,17 +739,19 @@ class Search:
 
 
 def _acyclic(size: int, edges: set[tuple[int, int]]) -> bool:
+    """Whether the edges leave an order of ``size`` items (Kahn's algorithm, linear)."""
     incoming = [0] * size
-    for _, b in edges:
+    following: list[list[int]] = [[] for _ in range(size)]
+    for a, b in edges:
         incoming[b] += 1
+        following[a].append(b)
     ready = [i for i in range(size) if incoming[i] == 0]
     seen = 0
     while ready:
         node = ready.pop()
         seen += 1
-        for a, b in edges:
-            if a == node:
-                incoming[b] -= 1
-                if incoming[b] == 0:
-                    ready.append(b)
+        for b in following[node]:
+            incoming[b] -= 1
+            if incoming[b] == 0:
+                ready.append(b)
     return seen == size

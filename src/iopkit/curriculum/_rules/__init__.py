@@ -15,7 +15,17 @@ from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import Program
-from iopkit.curriculum._rules._base import Context, Inputs, Lesson, Rule, Violation, title
+from iopkit.curriculum._rules._base import (
+    Change,
+    Context,
+    Fact,
+    Inputs,
+    Ladder,
+    Lesson,
+    Rule,
+    Violation,
+    title,
+)
 from iopkit.curriculum._rules._calendar import Calendar, day_order
 from iopkit.curriculum._rules._counts import LongSessions, RequirementRule, WeeklyMinutesRule
 from iopkit.curriculum._rules._session import (
@@ -97,11 +107,14 @@ __all__ = [
     "Blocks",
     "Breaks",
     "Calendar",
+    "Change",
     "Context",
     "CoreDelivery",
+    "Fact",
     "Fill",
     "Grid",
     "Inputs",
+    "Ladder",
     "Lesson",
     "LessonOrder",
     "LongSessions",

@@ -13,12 +13,14 @@ A rule type owns four things, so that a new limit is one class and its tests:
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from iopkit._activity import Activity
 from iopkit._catalog import Catalog
+from iopkit._module import SkillModule
 from iopkit._types import Weekday
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._profile import Profile
@@ -106,6 +108,33 @@ class Inputs:
         tracks[index] = attrs.evolve(tracks[index], **changes)
         return self.with_program(tracks=tuple(tracks))
 
+    def with_activity(self, activity_id: str, **changes: Any) -> Inputs:
+        """The inputs with one activity (or lesson) of the catalog changed."""
+        catalog = self.catalog
+
+        def edit(activity: Activity) -> Activity:
+            return attrs.evolve(activity, **changes) if activity.id == activity_id else activity
+
+        def edit_module(module: SkillModule) -> SkillModule:
+            if not any(les.id == activity_id for les in module.lessons):
+                return module
+            lessons: tuple[Activity, ...] = tuple(edit(les) for les in module.lessons)
+            return attrs.evolve(module, lessons=lessons)
+
+        activities = tuple(edit(a) for a in catalog.activities)
+        modules = tuple(edit_module(m) for m in catalog.modules)
+        return attrs.evolve(
+            self, catalog=attrs.evolve(catalog, activities=activities, modules=modules)
+        )
+
+    def with_module(self, module_id: str, **changes: Any) -> Inputs:
+        """The inputs with one module of the catalog changed."""
+        catalog = self.catalog
+        modules = tuple(
+            attrs.evolve(m, **changes) if m.id == module_id else m for m in catalog.modules
+        )
+        return attrs.evolve(self, catalog=attrs.evolve(catalog, modules=modules))
+
     def with_profile(self, profile_id: str, **changes: Any) -> Inputs:
         """The inputs with one profile changed."""
         profiles = tuple(
@@ -173,6 +202,82 @@ class Rule(abc.ABC):
         """Where the limit is stated: a JSON pointer into the program file, or
         ``profile:<id>``."""
         return ""
+
+    def facts(self, inputs: Inputs) -> Iterator[Fact]:
+        """The facts of this rule an explanation may name: by default the rule itself,
+        when it can be relaxed. Rules of the frame (the calendar, the catalog's lengths and
+        prerequisites) name finer facts: one closure, one lesson's length, one
+        prerequisite."""
+        if self.relax(inputs) is not None:
+            context = Context(program=inputs.program, catalog=inputs.catalog)
+            yield Fact(
+                id=self.id,
+                message=self.reason(context),
+                where=self.where,
+                relax=self._relaxed,
+                repairs=self.repairs,
+            )
+
+    def _relaxed(self, inputs: Inputs) -> Inputs:
+        relaxed = self.relax(inputs)
+        return relaxed if relaxed is not None else inputs
+
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """Changes to this limit that may make an infeasible program feasible, as ladders
+        of ever larger steps (none by default)."""
+        return iter(())
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """One change to the inputs, as a repair proposes it.
+
+    Attributes:
+        message: The change in words, such as ``"raise session.minutes.max from 170 to
+            180"``.
+        size: How much it changes, in minutes or sessions (smaller is nearer).
+        apply: The change itself.
+    """
+
+    message: str
+    size: int
+    apply: Callable[[Inputs], Inputs] = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class Ladder:
+    """Changes of one setting, each larger than the one before: once a step makes the
+    program feasible, every later step does too, so the first one that works is found by
+    halving.
+
+    Attributes:
+        steps: The changes, nearest first.
+    """
+
+    steps: tuple[Change, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Fact:
+    """Something an explanation may name: a limit of the program or a profile, a closure,
+    a lesson's length or a prerequisite in the catalog.
+
+    Attributes:
+        id: A stable id, such as ``"session.minutes"`` or ``"closures[0]"``.
+        message: The fact in a clinician's words.
+        where: Where it is stated (a JSON pointer, ``profile:<id>`` or ``catalog:<id>``).
+        relax: The inputs without this fact (only ever weaker: every curriculum that met
+            the inputs still meets the relaxed ones).
+        repairs: Ladders of changes that may make the program feasible.
+    """
+
+    id: str
+    message: str
+    where: str = ""
+    relax: Callable[[Inputs], Inputs] = attrs.field(eq=False, repr=False)
+    repairs: Callable[[Inputs], Iterator[Ladder]] = attrs.field(
+        eq=False, repr=False, default=lambda _inputs: iter(())
+    )
 
 
 def title(context: Context, activity_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
@@ -12,7 +13,7 @@ from iopkit._types import Weekday
 from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._program import Program
-from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation
+from iopkit.curriculum._rules._base import Change, Context, Fact, Inputs, Ladder, Rule, Violation
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder
@@ -120,5 +121,47 @@ class Calendar(Rule):
         return f"{plural(len(program.days), 'session')} a week, on {days}"
 
     def relax(self, inputs: Inputs) -> Inputs | None:
-        """Part of the frame (closures and days are relaxed as facts of their own)."""
+        """Part of the frame (closures are relaxed as facts of their own)."""
         return None
+
+    def facts(self, inputs: Inputs) -> Iterator[Fact]:
+        """One fact per closure: a lost session can be a reason of its own."""
+        program = inputs.program
+        for index, date in enumerate(program.closures):
+            if Weekday.of(date.weekday()) not in program.days:
+                continue  # a closure on a day without a session changes nothing
+            yield Fact(
+                id=f"closures[{index}]",
+                message=f"the clinic is closed on {date.strftime('%a')} {date.isoformat()}",
+                where=f"/closures/{index}",
+                relax=functools.partial(_open_on, date=date),
+                repairs=functools.partial(_make_up, date=date),
+            )
+
+
+def _open_on(inputs: Inputs, *, date: dt.date) -> Inputs:
+    """The inputs without one closure."""
+    return inputs.with_program(closures=tuple(d for d in inputs.program.closures if d != date))
+
+
+def _make_up(inputs: Inputs, *, date: dt.date) -> Iterator[Ladder]:
+    """A make-up day the closed session can move to."""
+    program = inputs.program
+    used = set(program.days) | set(program.makeup_days)
+    for day in day_order(program):
+        if day in used:
+            continue
+
+        def add(i: Inputs, day: Weekday = day) -> Inputs:
+            return i.with_program(makeup_days=(*i.program.makeup_days, day))
+
+        yield Ladder(
+            steps=(
+                Change(
+                    message=f"move the session closed on {date.isoformat()} to a make-up day: "
+                    f"add {day.value} to makeup_days",
+                    size=0,
+                    apply=add,
+                ),
+            )
+        )

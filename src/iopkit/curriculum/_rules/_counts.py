@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
+from iopkit._catalog import Catalog
 from iopkit._session import Block
-from iopkit._types import Range
+from iopkit._types import Range, Weekday
 from iopkit._words import duration as minutes_text
 from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import Count, Per, Program, Requirement, WeeklyMinutes
-from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation
+from iopkit.curriculum._rules._base import Change, Context, Inputs, Ladder, Rule, Violation
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder
@@ -61,9 +62,9 @@ class RequirementRule(Rule):
             return f"profile:{self.profile}/require/{self.index}"
         return f"/require/{self.index}"
 
-    def _verdict(self, count: int) -> str | None:
+    def _verdict(self, count: int, catalog: Catalog) -> str | None:
         req = self.requirement
-        what = req.selector.describe()
+        what = req.selector.describe(catalog, count)
         if count < req.min:
             return f"{count} {what}, but {self.source} needs at least {req.min} per {req.per.value}"
         if req.max is not None and count > req.max:
@@ -79,18 +80,22 @@ class RequirementRule(Rule):
         per = self.requirement.per
         if per is Per.SESSION:
             for week, session in curriculum.sessions():
-                message = self._verdict(self.count(session.blocks))
+                message = self._verdict(self.count(session.blocks), context.catalog)
                 if message:
                     yield Violation(
                         rule=self.id, week=week.number, session=session.number, message=message
                     )
         elif per is Per.WEEK:
             for week in curriculum.weeks:
-                message = self._verdict(self.count(b for s in week.sessions for b in s.blocks))
+                message = self._verdict(
+                    self.count(b for s in week.sessions for b in s.blocks), context.catalog
+                )
                 if message:
                     yield Violation(rule=self.id, week=week.number, message=message)
         else:
-            message = self._verdict(self.count(b for _, _, _, b in curriculum.blocks()))
+            message = self._verdict(
+                self.count(b for _, _, _, b in curriculum.blocks()), context.catalog
+            )
             if message:
                 yield Violation(rule=self.id, message=message)
 
@@ -103,19 +108,21 @@ class RequirementRule(Rule):
             model.count(self.id, req.selector, req.per, req.min, req.max)
 
     def reason(self, context: Context) -> str:
-        """For example "cms-iop needs at least 2 group blocks of 50+ minutes per week"."""
+        """For example "cms-iop needs at least 2 group activities of 50+ minutes per
+        week"."""
         req = self.requirement
-        what = req.selector.describe()
         per = f"per {req.per.value}"
         if req.max is None:
-            amount = f"at least {req.min}"
+            amount, count = f"at least {req.min}", req.min
         elif req.min == req.max:
-            amount = f"exactly {req.max}"
+            amount, count = f"exactly {req.max}", req.max
         elif req.min == 0:
-            amount = f"at most {req.max}"
+            amount, count = f"at most {req.max}", req.max
         else:
-            amount = f"{req.min} to {req.max}"
-        return f"{self.source} needs {amount} {what} {per}"
+            amount, count = f"{req.min} to {req.max}", req.max
+        what = req.selector.describe(context.catalog, count)
+        verb = "needs" if req.min > 0 else "allows"
+        return f"{self.source} {verb} {amount} {what} {per}"
 
     def relax(self, inputs: Inputs) -> Inputs | None:
         """The requirement without bounds (kept in place, so other ids stay valid)."""
@@ -127,6 +134,49 @@ class RequirementRule(Rule):
         require = list(inputs.program.require)
         require[self.index] = _neutral(require[self.index])
         return inputs.with_program(require=tuple(require))
+
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """A program's requirement asked less often, or allowed more often."""
+        if self.profile is not None:
+            return
+        req = inputs.program.require[self.index]
+        per = req.per.value
+        what = req.selector.describe(inputs.catalog)
+
+        def bounds(low: int, high: int | None, message: str, size: int) -> Change:
+            def apply(i: Inputs) -> Inputs:
+                require = list(i.program.require)
+                require[self.index] = attrs.evolve(require[self.index], min=low, max=high)
+                return i.with_program(require=tuple(require))
+
+            return Change(message=message, size=size, apply=apply)
+
+        if req.min > 0:
+            yield Ladder(
+                steps=tuple(
+                    bounds(
+                        v,
+                        req.max,
+                        f"require at least {v} {what} per {per} (not {req.min})"
+                        if v > 0
+                        else f"no longer require {what} every {per}",
+                        10 * (req.min - v),
+                    )
+                    for v in range(req.min - 1, -1, -1)
+                )
+            )
+        if req.max is not None:
+            yield Ladder(
+                steps=tuple(
+                    bounds(
+                        req.min,
+                        v,
+                        f"allow {v} {what} per {per} (not {req.max})",
+                        10 * (v - req.max),
+                    )
+                    for v in range(req.max + 1, req.max + 6)
+                )
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -230,6 +280,68 @@ class WeeklyMinutesRule(Rule):
         if self.profile is not None:
             return inputs.with_profile(self.profile, weekly_minutes=None)
         return inputs.with_program(weekly_minutes=WeeklyMinutes())
+
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """The program's own weekly bounds widened; for a profile's floor, which the
+        program cannot change, one more session day."""
+        program = inputs.program
+        grid = program.session.grid
+        if self.profile is None:
+            weekly = program.weekly_minutes
+
+            def widen(low: int, high: int | None, message: str, size: int) -> Change:
+                return Change(
+                    message=message,
+                    size=size,
+                    apply=lambda i: i.with_program(
+                        weekly_minutes=attrs.evolve(i.program.weekly_minutes, min=low, max=high)
+                    ),
+                )
+
+            if weekly.min > 0:
+                values = range(weekly.min - grid, -1, -grid)
+                yield Ladder(
+                    steps=tuple(
+                        widen(
+                            v,
+                            weekly.max,
+                            f"lower weekly_minutes.min from {weekly.min} to {v}",
+                            weekly.min - v,
+                        )
+                        for v in values
+                    )
+                )
+            if weekly.max is not None:
+                values = range(weekly.max + grid, weekly.max + 601, grid)
+                yield Ladder(
+                    steps=tuple(
+                        widen(
+                            weekly.min,
+                            v,
+                            f"raise weekly_minutes.max from {weekly.max} to {v}",
+                            v - weekly.max,
+                        )
+                        for v in values
+                    )
+                )
+        if self.range.min > 0:
+            used = set(program.days) | set(program.makeup_days)
+            for day in Weekday:
+                if day in used:
+                    continue
+
+                def add(i: Inputs, day: Weekday = day) -> Inputs:
+                    return i.with_program(days=(*i.program.days, day))
+
+                yield Ladder(
+                    steps=(
+                        Change(
+                            message=f"add {day.value} to days",
+                            size=program.session.minutes.max or 0,
+                            apply=add,
+                        ),
+                    )
+                )
 
 
 @attrs.frozen(kw_only=True)

@@ -10,12 +10,22 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
+from iopkit._activity import MAX_ACTIVITY_MINUTES
 from iopkit._session import Session
 from iopkit._types import Range
 from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._program import Program
-from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation, title
+from iopkit.curriculum._rules._base import (
+    Change,
+    Context,
+    Fact,
+    Inputs,
+    Ladder,
+    Rule,
+    Violation,
+    title,
+)
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder
@@ -74,6 +84,37 @@ class SessionLength(SessionRule):
     def relax(self, inputs: Inputs) -> Inputs | None:
         """Sessions of any length up to a day."""
         return inputs.with_session(minutes=Range(min=1, max=1440))
+
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """Longer sessions (up to four hours more), or shorter ones (to one grid step)."""
+        shape = inputs.program.session
+        grid, days = shape.grid, len(inputs.program.days)
+        low, high = shape.minutes.min, shape.minutes.max or 1440
+        longer = [high + grid * k for k in range(1, 241 // grid + 1) if high + grid * k <= 1440]
+
+        def longest(value: int) -> Change:
+            return Change(
+                message=f"raise session.minutes.max from {high} to {value}",
+                size=(value - high) * days,
+                apply=lambda i: i.with_session(
+                    minutes=Range(min=i.program.session.minutes.min, max=value)
+                ),
+            )
+
+        def shortest(value: int) -> Change:
+            return Change(
+                message=f"lower session.minutes.min from {low} to {value}",
+                size=(low - value) * days,
+                apply=lambda i: i.with_session(
+                    minutes=Range(min=value, max=i.program.session.minutes.max)
+                ),
+            )
+
+        if longer:
+            yield Ladder(steps=tuple(longest(v) for v in longer))
+        shorter = [low - grid * k for k in range(1, low // grid + 1) if low - grid * k >= grid]
+        if shorter:
+            yield Ladder(steps=tuple(shortest(v) for v in shorter))
 
 
 @attrs.frozen(kw_only=True)
@@ -147,6 +188,27 @@ class OpeningClosing(SessionRule):
         if fill is not None:
             fill = fill + tuple(a for a in (*shape.opening, *shape.closing) if a not in fill)
         return inputs.with_session(opening=(), closing=(), fill=fill)
+
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """Dropping one opening or closing activity."""
+        shape = inputs.program.session
+        for key in ("opening", "closing"):
+            for activity in getattr(shape, key):
+                minutes = inputs.catalog.activity(activity).minutes.min
+
+                def without(i: Inputs, key: str = key, activity: str = activity) -> Inputs:
+                    kept = tuple(a for a in getattr(i.program.session, key) if a != activity)
+                    return i.with_session(**{key: kept})
+
+                yield Ladder(
+                    steps=(
+                        Change(
+                            message=f"remove '{activity}' from session.{key}",
+                            size=minutes * len(inputs.program.days),
+                            apply=without,
+                        ),
+                    )
+                )
 
 
 @attrs.frozen(kw_only=True)
@@ -223,6 +285,33 @@ class Breaks(SessionRule):
         if self.after is None or shape.breaks is None:
             return None
         return inputs.with_session(breaks=attrs.evolve(shape.breaks, after=1440))
+
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """Breaks due less often (up to two hours more between them), or shorter breaks."""
+        shape = inputs.program.session
+        rule = shape.breaks
+        if rule is None:
+            return
+        grid = shape.grid
+
+        def later(value: int) -> Change:
+            return Change(
+                message=f"raise session.breaks.after from {rule.after} to {value}",
+                size=value - rule.after,
+                apply=lambda i: i.with_session(breaks=attrs.evolve(rule, after=value)),
+            )
+
+        def shorter(value: int) -> Change:
+            return Change(
+                message=f"shorten breaks from {rule.minutes} to {value} minutes",
+                size=(rule.minutes - value) * len(inputs.program.days),
+                apply=lambda i: i.with_session(breaks=attrs.evolve(rule, minutes=value)),
+            )
+
+        yield Ladder(steps=tuple(later(rule.after + grid * k) for k in range(1, 121 // grid + 1)))
+        values = [rule.minutes - grid * k for k in range(1, rule.minutes // grid)]
+        if values:
+            yield Ladder(steps=tuple(shorter(v) for v in values if v >= grid))
 
 
 @attrs.frozen(kw_only=True)
@@ -327,6 +416,29 @@ class Fill(SessionRule):
             return None
         return inputs.with_session(fill=None)
 
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """Allowing one more activity in the fill list."""
+        fill = inputs.program.session.fill
+        if fill is None:
+            return
+        fixed = set(inputs.program.session.opening) | set(inputs.program.session.closing)
+        for activity in inputs.catalog.activities:
+            if activity.is_break or activity.id in fill or activity.id in fixed:
+                continue
+
+            def allow(i: Inputs, activity_id: str = activity.id) -> Inputs:
+                return i.with_session(fill=(*(i.program.session.fill or ()), activity_id))
+
+            yield Ladder(
+                steps=(
+                    Change(
+                        message=f"allow '{activity.id}' in session.fill",
+                        size=activity.minutes.min,
+                        apply=allow,
+                    ),
+                )
+            )
+
 
 @attrs.frozen(kw_only=True)
 class Blocks(SessionRule):
@@ -390,6 +502,58 @@ class Blocks(SessionRule):
     def relax(self, inputs: Inputs) -> Inputs | None:
         """Part of the frame: lengths of single activities are relaxed as catalog facts."""
         return None
+
+    def facts(self, inputs: Inputs) -> Iterator[Fact]:
+        """The catalog length of each lesson a track teaches and of each opening and
+        closing activity: a lesson too long for its place is a reason of its own."""
+        program, catalog = inputs.program, inputs.catalog
+        context = Context(program=program, catalog=catalog)
+        wanted: list[str] = [*program.session.opening, *program.session.closing]
+        for track in program.tracks:
+            for module_id in track.modules:
+                if module_id in catalog:
+                    wanted += [lesson.id for lesson in catalog.module(module_id).lessons]
+        seen: set[str] = set()
+        for activity_id in wanted:
+            if activity_id in seen or activity_id not in catalog:
+                continue
+            seen.add(activity_id)
+            activity = catalog.activity(activity_id)
+            lesson = catalog.lesson_of(activity_id)
+            what = f", lesson {lesson[1]} of '{catalog.module(lesson[0]).title}'," if lesson else ""
+            yield Fact(
+                id=f"catalog:{activity_id}:minutes",
+                message=f"{title(context, activity_id)}{what} lasts "
+                f"{activity.minutes.describe('minutes')} (catalog)",
+                where=f"catalog:{activity_id}",
+                relax=functools.partial(_any_length, activity_id=activity_id),
+                repairs=functools.partial(_shorter, activity_id=activity_id),
+            )
+
+
+def _any_length(inputs: Inputs, *, activity_id: str) -> Inputs:
+    """The inputs with one activity of any length up to the longest allowed."""
+    return inputs.with_activity(activity_id, minutes=Range(min=1, max=MAX_ACTIVITY_MINUTES))
+
+
+def _shorter(inputs: Inputs, *, activity_id: str) -> Iterator[Ladder]:
+    """Shortening one activity of the catalog, in grid steps."""
+    activity = inputs.catalog.activity(activity_id)
+    grid = inputs.program.session.grid
+    low, high = activity.minutes.min, activity.minutes.max or activity.minutes.min
+
+    def to(value: int) -> Change:
+        return Change(
+            message=f"shorten '{activity_id}' to {value} minutes in the catalog",
+            size=high - value,
+            apply=lambda i: i.with_activity(
+                activity_id, minutes=Range(min=min(low, value), max=value)
+            ),
+        )
+
+    values = [high - grid * k for k in range(1, high // grid) if high - grid * k >= grid]
+    if values:
+        yield Ladder(steps=tuple(to(v) for v in values))
 
 
 @attrs.frozen(kw_only=True)

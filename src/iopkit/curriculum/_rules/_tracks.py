@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -14,8 +14,8 @@ from iopkit._session import Block, Session
 from iopkit._types import Range, Weekday
 from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum, Week
-from iopkit.curriculum._program import Program, Track
-from iopkit.curriculum._rules._base import Context, Inputs, Rule, Violation
+from iopkit.curriculum._program import Program, Track, Weeks
+from iopkit.curriculum._rules._base import Change, Context, Fact, Inputs, Ladder, Rule, Violation
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder
@@ -133,7 +133,8 @@ class TrackPlacement(Rule):
         if track.days:
             where.append("on " + ", ".join(d.value for d in track.days))
         if track.weeks:
-            where.append(f"in weeks {track.weeks.from_} to {track.weeks.to or 'the end'}")
+            first, last = context.program.track_window(track)
+            where.append(f"in week {first}" if first == last else f"in weeks {first} to {last}")
         if track.per_session.max is not None or track.per_session.min:
             where.append(f"{track.per_session.describe()} per session")
         if track.per_week.max is not None or track.per_week.min:
@@ -147,6 +148,92 @@ class TrackPlacement(Rule):
         return inputs.with_track(
             self.index, per_session=Range(max=None), per_week=Range(), days=None, weeks=None
         )
+
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """One more day for the track, a wider window of weeks, or a faster or slower
+        pace."""
+        program = inputs.program
+        track = program.tracks[self.index]
+        name = track.name
+        index = self.index
+
+        def change(message: str, size: int, **changes: Any) -> Change:
+            return Change(
+                message=message, size=size, apply=lambda i: i.with_track(index, **changes)
+            )
+
+        if track.days is not None:
+            for day in (*program.days, *program.makeup_days):
+                if day not in track.days:
+                    yield Ladder(
+                        steps=(
+                            change(
+                                f"let track '{name}' also teach on {day.value}",
+                                1,
+                                days=(*track.days, day),
+                            ),
+                        )
+                    )
+        if track.weeks is not None:
+            first, last = program.track_window(track)
+            if first > 1:
+                yield Ladder(
+                    steps=tuple(
+                        change(
+                            f"start track '{name}' in week {w} (not {first})",
+                            first - w,
+                            weeks=Weeks(from_=w, to=track.weeks.to),
+                        )
+                        for w in range(first - 1, 0, -1)
+                    )
+                )
+            if last < program.weeks:
+                yield Ladder(
+                    steps=tuple(
+                        change(
+                            f"end track '{name}' in week {w} (not {last})",
+                            w - last,
+                            weeks=Weeks(from_=track.weeks.from_, to=w),
+                        )
+                        for w in range(last + 1, program.weeks + 1)
+                    )
+                )
+        if track.per_session.max is not None:
+            yield Ladder(
+                steps=tuple(
+                    change(
+                        f"allow {v} lessons of track '{name}' per session "
+                        f"(not {track.per_session.max})",
+                        v - track.per_session.max,
+                        per_session=Range(min=track.per_session.min, max=v),
+                    )
+                    for v in range(track.per_session.max + 1, track.per_session.max + 4)
+                )
+            )
+        if track.per_week.max is not None:
+            yield Ladder(
+                steps=tuple(
+                    change(
+                        f"allow {v} lessons of track '{name}' a week (not {track.per_week.max})",
+                        v - track.per_week.max,
+                        per_week=Range(min=track.per_week.min, max=v),
+                    )
+                    for v in range(track.per_week.max + 1, track.per_week.max + 6)
+                )
+            )
+        for key, limit in (("per_week", track.per_week), ("per_session", track.per_session)):
+            if limit.min > 0:
+                yield Ladder(
+                    steps=tuple(
+                        change(
+                            f"ask for at least {v} lessons of track '{name}' "
+                            f"{'a week' if key == 'per_week' else 'per session'} (not {limit.min})",
+                            limit.min - v,
+                            **{key: Range(min=v, max=limit.max)},
+                        )
+                        for v in range(limit.min - 1, -1, -1)
+                    )
+                )
 
 
 @attrs.frozen(kw_only=True)
@@ -267,6 +354,31 @@ class Prerequisites(Rule):
         """Part of the frame (single prerequisites are relaxed as catalog facts)."""
         return None
 
+    def facts(self, inputs: Inputs) -> Iterator[Fact]:
+        """One fact per prerequisite of a module the program teaches."""
+        catalog = inputs.catalog
+        taught = {m for t in inputs.program.tracks for m in t.modules if m in catalog}
+        for module_id in sorted(taught):
+            module = catalog.module(module_id)
+            for required in module.requires:
+                if required not in catalog:
+                    continue
+                yield Fact(
+                    id=f"catalog:{module_id}:requires:{required}",
+                    message=f"'{module.title}' starts only after "
+                    f"'{catalog.module(required).title}' is complete (catalog)",
+                    where=f"catalog:{module_id}",
+                    relax=functools.partial(
+                        _without_prerequisite, module_id=module_id, required=required
+                    ),
+                )
+
+
+def _without_prerequisite(inputs: Inputs, *, module_id: str, required: str) -> Inputs:
+    """The inputs with one prerequisite of a module dropped from the catalog."""
+    requires = tuple(r for r in inputs.catalog.module(module_id).requires if r != required)
+    return inputs.with_module(module_id, requires=requires)
+
 
 @attrs.frozen(kw_only=True)
 class CoreDelivery(Rule):
@@ -315,6 +427,18 @@ class CoreDelivery(Rule):
         track = program.tracks[self.index]
         cycling = track.repeat or program.rolling_admission is not None
         return inputs.with_track(self.index, core=False, repeat=cycling)
+
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """Making the track an elective."""
+        yield Ladder(
+            steps=(
+                Change(
+                    message=f"make track '{self.track.name}' an elective (core: false)",
+                    size=len(inputs.program.tracks[self.index].modules),
+                    apply=self._relaxed,
+                ),
+            )
+        )
 
 
 @attrs.frozen(kw_only=True)
