@@ -162,3 +162,8 @@ class Session:
     def service_minutes(self) -> int:
         """The length in minutes without breaks (the minutes of service)."""
         return sum(b.minutes for b in self.blocks if not b.is_break)
+
+    def _repr_html_(self) -> str:
+        from iopkit._display import session_html
+
+        return session_html(self)

@@ -236,16 +236,6 @@ class InfeasibleError(IopkitError):
         return lines
 
     def _repr_html_(self) -> str:
-        from html import escape
+        from iopkit._display import infeasible_html
 
-        items = "".join(f"<li>{escape(str(r))}</li>" for r in self.reasons)
-        fixes = "".join(f"<li>{escape(str(r))}</li>" for r in self.repairs)
-        summary = f"<p>{escape(self.summary)}</p>" if self.summary else ""
-        caveat = "" if self.minimal else "<p><em>The list may contain more than is needed.</em></p>"
-        repairs = (
-            f"<p>Any one of these changes makes it feasible:</p><ul>{fixes}</ul>" if fixes else ""
-        )
-        return (
-            "<div><p><strong>No curriculum meets every limit of the program.</strong></p>"
-            f"{summary}<p>These limits conflict:</p><ul>{items}</ul>{caveat}{repairs}</div>"
-        )
+        return infeasible_html(self)

@@ -18,6 +18,7 @@ from iopkit._files._load import (
 from iopkit._public import publish
 from iopkit.curriculum._composer import compose
 from iopkit.curriculum._curriculum import Curriculum, Week
+from iopkit.curriculum._edit import cancel_session, move_session, replace_activity
 from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import (
     BreakRule,
@@ -70,6 +71,7 @@ __all__ = [
     "Week",
     "WeeklyMinutes",
     "Weeks",
+    "cancel_session",
     "compose",
     "curriculum_json",
     "dump_curriculum",
@@ -77,8 +79,10 @@ __all__ = [
     "load_curriculum",
     "load_profile",
     "load_program",
+    "move_session",
     "profiles",
     "program_catalog",
+    "replace_activity",
     "validate",
 ]
 

@@ -41,6 +41,11 @@ class Week:
         """Wall-clock minutes in the week (breaks included)."""
         return sum(s.minutes for s in self.sessions)
 
+    def _repr_html_(self) -> str:
+        from iopkit._display import week_html
+
+        return week_html(self)
+
 
 def _weeks(value: Iterable[Week]) -> tuple[Week, ...]:
     return tuple(value)
@@ -79,3 +84,14 @@ class Curriculum:
         for week, session in self.sessions():
             for index, block in enumerate(session.blocks, start=1):
                 yield week, session, index, block
+
+    def summary(self) -> str:
+        """A few lines of text: weeks, sessions, weekly service hours and tracks."""
+        from iopkit._display import curriculum_summary
+
+        return curriculum_summary(self)
+
+    def _repr_html_(self) -> str:
+        from iopkit._display import curriculum_html
+
+        return curriculum_html(self)

@@ -53,19 +53,9 @@ class Report:
         return self.text()
 
     def _repr_html_(self) -> str:
-        from html import escape
+        from iopkit._display import report_html
 
-        if self.ok:
-            return f"<p>{escape(self.text())}</p>"
-        rows = "".join(
-            f"<tr><td>{escape(v.rule)}</td><td>{escape(v.where())}</td>"
-            f"<td>{escape(v.message)}</td></tr>"
-            for v in self.violations
-        )
-        return (
-            f"<p>{len(self.violations)} violations</p><table><thead><tr><th>Rule</th>"
-            f"<th>Where</th><th>What</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+        return report_html(self)
 
 
 def validate(
