@@ -29,9 +29,14 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
-    "myst_parser",
+    "myst_nb",
 ]
-source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+source_suffix = {".md": "myst-nb", ".rst": "restructuredtext", ".ipynb": "myst-nb"}
+# the notebook tutorial runs in every build (in a temporary folder: it writes exports)
+nb_execution_mode = "force"
+nb_execution_raise_on_error = True
+nb_execution_in_temp = True
+nb_execution_timeout = 300
 exclude_patterns = ["_build", "_generated/*.tmp"]
 html_theme = "furo"
 html_title = f"iopkit {release}"
@@ -52,6 +57,14 @@ nitpick_ignore_regex = [
     (r"py:class", r"(pathlib\.)?Path|os\.PathLike.*|NoneType|Ellipsis"),
     (r"py:class", r"(datetime\.)?date|Iterable.*|Sequence.*|Mapping.*|Iterator.*|Callable.*"),
     (r"py:.*", r"(iopkit\.)?(Rule|Context|Lesson|Selector|Profile.*|Count|Per|Population|Weeks)"),
+    # type aliases and helpers of private modules, named in public signatures
+    (r"py:class", r"(Source|Limit|ModelBuilder)"),
+    # Rule's docstrings: ":attr:`id`" and ":attr:`description`" name attributes that
+    # autodoc does not document, and napoleon reads the summary of the ``where`` property
+    # ("Where the limit is stated: ...") as a return type. Remove these two lines once the
+    # docstrings in curriculum/_rules/_base.py are reworded.
+    (r"py:attr", r"(id|description)"),
+    (r"py:class", r"Where the limit is stated"),
 ]
 
 # -- intersphinx without network ------------------------------------------------------------
@@ -78,6 +91,8 @@ _INVENTORIES = {
             ("dt.date", "py:class", "library/datetime.html#datetime.date"),
             ("datetime.date.weekday", "py:method", "library/datetime.html#datetime.date.weekday"),
             ("enum.StrEnum", "py:class", "library/enum.html#enum.StrEnum"),
+            ("abc.ABC", "py:class", "library/abc.html#abc.ABC"),
+            ("datetime.datetime", "py:class", "library/datetime.html#datetime.datetime"),
         ],
     ),
     "jsonschema": (
@@ -91,6 +106,7 @@ _INVENTORIES = {
         [
             ("referencing", "py:module", "api/#module-referencing"),
             ("referencing._core.Registry", "py:class", "api/#referencing.Registry"),
+            ("referencing.Registry", "py:class", "api/#referencing.Registry"),
         ],
     ),
     "attrs": (
@@ -142,19 +158,176 @@ def _write(name: str, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+#: What each value of an argument or option with a fixed list of values means. The CLI
+#: page lists every value; a value without a meaning here stops the build, so a new export
+#: format or schema cannot appear undocumented.
+CHOICE_MEANINGS = {
+    ("export", "fmt"): {
+        "md": "Markdown: every week and session with clock times, activities, lessons and "
+        "their objectives, closures and make-up sessions.",
+        "html": "A printable HTML schedule (A4 or Letter): a curriculum map, a week-by-week "
+        "grid coloured by modality, then each session in detail.",
+        "ics": "iCalendar (RFC 5545): one event per session, for Google Calendar, Outlook or "
+        "a CalDAV server. Needs a program with a start date.",
+        "csv": "CSV (RFC 4180, UTF-8): a header row, then one row per activity of every "
+        "session, for spreadsheets.",
+        "fhir": "HL7 FHIR R5: a PlanDefinition (JSON) with relative timing, for a FHIR "
+        "server to apply to a patient.",
+        "json": "The curriculum file itself, as `compose` writes it (`iopkit: curriculum/1`).",
+    },
+    ("schema", "name"): {
+        "catalog": "Catalog files (`iopkit: catalog/1`): modalities, activities, modules.",
+        "program": "Program files (`iopkit: program/1`): the limits a curriculum must meet.",
+        "curriculum": "Curriculum files (`iopkit: curriculum/1`), as `compose` writes them.",
+        "profile": "Compliance profile files (`iopkit: profile/1`).",
+    },
+}
+
+#: What each positional argument is (click arguments carry no help text of their own).
+ARGUMENT_MEANINGS = {
+    ("compose", "program"): "A program file (YAML or JSON, `iopkit: program/1`). When it "
+    "is omitted, the shipped example `adult-iop` is composed.",
+    ("validate", "curriculum"): "A curriculum file (JSON, `iopkit: curriculum/1`), as "
+    "`compose` writes it. It carries its program, so no program file is needed.",
+    ("export", "curriculum"): "A curriculum file (JSON, `iopkit: curriculum/1`), as "
+    "`compose` writes it.",
+    ("example", "name"): "The example to write; by default `adult-iop`.",
+    ("schema", "name"): "The file format whose JSON Schema (draft 2020-12) to print.",
+}
+
+#: What each exit code means; every member of the command line's ``Exit`` enum is listed.
+EXIT_MEANINGS = {
+    "OK": "Success.",
+    "FAILED": "The program is infeasible (`compose` prints why, and repairs), or the "
+    "curriculum is not valid (`validate` lists every violation).",
+    "INPUT": "Bad input or usage: a file that cannot be read, is malformed or breaks its "
+    "schema; an unknown profile or option; an export that is impossible (such as a "
+    "calendar without a start date). Every problem is printed with its file, line and place.",
+    "LIMIT": "A limit was reached: the time budget (`--budget`), the memory ceiling "
+    "(`--memory`), or a result larger than the 16 MiB iopkit reads back. Nothing partial "
+    "is written.",
+    "INTERNAL": "An internal error: a bug in iopkit. One line says what happened, never a "
+    "traceback; please report it.",
+    "INTERRUPTED": "Interrupted (Ctrl-C).",
+}
+
+
+def _meaning(table: dict, key: object, what: str) -> str:
+    if key not in table:
+        msg = f"docs/conf.py: no meaning written for {what}; add one"
+        raise RuntimeError(msg)
+    return str(table[key])
+
+
+def _clean_help(text: str) -> str:
+    """A click help text as one paragraph (its own line breaks are for the terminal)."""
+    return " ".join(text.split())
+
+
+def _param_entry(command: str, param: object, ctx: object) -> list[str]:
+    """A definition-list entry for one argument or option of a command."""
+    import click
+
+    if not isinstance(param, click.Parameter) or not isinstance(ctx, click.Context):
+        msg = f"not a click parameter: {param!r}"
+        raise TypeError(msg)
+    facts: list[str] = []
+    if isinstance(param, click.Option):
+        record = param.get_help_record(ctx)
+        name = record[0] if record else "/".join(param.opts)
+        text = _clean_help(param.help or "")
+        if param.required:
+            facts.append("required")
+        if param.multiple and "repeatable" not in text:
+            facts.append("repeatable")
+        default = param.default
+        shown = param.show_default and default is not None and not callable(default)
+        if shown and "UNSET" not in repr(default):
+            facts.append(f"default: `{default}`")
+    else:
+        try:
+            name = param.make_metavar(ctx)  # click 8.2 and newer
+        except TypeError:  # pragma: no cover - click 8.1
+            name = param.make_metavar()  # type: ignore[call-arg]
+        text = _meaning(ARGUMENT_MEANINGS, (command, param.name), f"argument {command} {name}")
+        facts.append("required" if param.required else "optional")
+    if isinstance(param.type, click.IntRange):
+        facts.append(f"a whole number from {param.type.min} to {param.type.max}")
+    lines = [f"`{name}`", f": {text}" + (f" ({'; '.join(facts)})" if facts else "")]
+    if isinstance(param.type, click.Choice):
+        meanings = CHOICE_MEANINGS.get((command, str(param.name)), {})
+        lines += ["", "  One of:", ""]
+        lines += [
+            f"  - `{choice}`: {_meaning(meanings, choice, f'{command} {name} = {choice}')}"
+            for choice in param.type.choices
+        ]
+    if command == "example" and param.name == "name":
+        from iopkit._cli import _example_names
+
+        shipped = ", ".join(f"`{n}`" for n in _example_names())
+        lines += ["", f"  The shipped examples: {shipped}."]
+    return [*lines, ""]
+
+
 def _cli_page() -> str:
     import click
 
-    from iopkit._cli import main
+    from iopkit._cli import Exit, main
 
-    lines = ["# Command line", "", "Generated from the `iopkit` click application.", ""]
-    context = click.Context(main, info_name="iopkit")
-    lines += ["```text", main.get_help(context), "```", ""]
+    context = click.Context(main, info_name="iopkit", **main.context_settings)
+    lines = [
+        "# Command line",
+        "",
+        "Generated from the `iopkit` click application, so it always matches "
+        "`iopkit COMMAND --help`.",
+        "",
+        "```text",
+        main.get_usage(context).removeprefix("Usage: "),
+        "```",
+        "",
+        *[
+            _clean_help(paragraph) + "\n"
+            for paragraph in (main.help or "").split("\n\n")
+            if paragraph.strip() and not paragraph.strip().startswith("Exit codes")
+        ],
+        "Options of `iopkit` itself: `--version` prints the version; `-h`, `--help` "
+        "prints the list of commands.",
+        "",
+        "## Exit codes",
+        "",
+        "Every command ends with one of these codes (scripts and CI can rely on them):",
+        "",
+        "| code | meaning |",
+        "| --- | --- |",
+    ]
+    lines += [
+        f"| {int(member)} | {_meaning(EXIT_MEANINGS, member.name, f'exit code {member.name}')} |"
+        for member in Exit
+    ]
+    lines += [
+        "",
+        "Messages go to standard error, one line per problem, and never hold control "
+        "characters from an input. `-o FILE` writes a file atomically: readers see the old "
+        "file or the new one, never a part, and a failed command leaves no file behind.",
+        "",
+    ]
     for name in sorted(main.commands):
         command = main.commands[name]
-        sub = click.Context(command, info_name=f"iopkit {name}", parent=context)
-        lines += [f"## `iopkit {name}`", "", "```text", command.get_help(sub), "```", ""]
-    return "\n".join(lines)
+        sub = click.Context(command, info_name=name, parent=context, **command.context_settings)
+        usage = command.get_usage(sub).removeprefix("Usage: ")
+        doc = (command.help or "").strip().split("\n\n")
+        lines += [f"## `iopkit {name}`", "", "```text", usage, "```", ""]
+        lines += [_clean_help(paragraph) + "\n" for paragraph in doc if paragraph.strip()]
+        arguments = [p for p in command.get_params(sub) if isinstance(p, click.Argument)]
+        options = [p for p in command.get_params(sub) if isinstance(p, click.Option)]
+        if arguments:
+            lines += ["### Arguments", ""]
+            for param in arguments:
+                lines += _param_entry(name, param, sub)
+        lines += ["### Options", ""]
+        for param in options:
+            lines += _param_entry(name, param, sub)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _schema_rows(schema: dict, defs: dict, prefix: str = "", depth: int = 0) -> list[str]:
@@ -261,6 +434,36 @@ def _describe(rule: object) -> str:
     return rule.reason(Context(program=program, catalog=builtin_catalog()))  # type: ignore[attr-defined]
 
 
+#: What each activity kind means, in iopkit's own words; every member of ``ActivityKind``
+#: needs one.
+KIND_MEANINGS = {
+    "check-in": "opens a session: each member says briefly how they are doing.",
+    "wrap-up": "closes a session: what members take away and will practise before the next.",
+    "break": "a pause. Not a service: its minutes count towards the session's length, "
+    "never towards service minutes.",
+    "mindfulness": "a short guided practice of attention to the present moment.",
+    "psychoeducation": "teaching about conditions, treatment and recovery.",
+    "skills-training": "teaching a new skill; most lessons of skill modules are of this kind.",
+    "skills-practice": "practising skills already taught, in exercises during the session.",
+    "role-play": "rehearsing a situation, with feedback from the group.",
+    "process-group": "group psychotherapy about members' current difficulties.",
+    "individual-check-in": "a short one-to-one contact with a clinician about progress and safety.",
+    "individual-therapy": "a full one-to-one psychotherapy session with a licensed therapist.",
+    "family-therapy": "a session with the patient's family or other supports.",
+    "medication-management": "a prescriber's review of medication.",
+    "peer-support": "time for members to support one another and build contacts.",
+    "expressive-therapy": "art, music, movement or other experiential therapy.",
+    "assessment": "measures of symptoms or progress, or another assessment.",
+}
+
+#: What each format means; every member of ``Format`` needs one.
+FORMAT_MEANINGS = {
+    "group": "several patients together, led by one or more clinicians.",
+    "individual": "one patient with one clinician.",
+    "family": "the patient with family members or other supports.",
+}
+
+
 def _vocabulary_page() -> str:
     from iopkit import ActivityKind, Format, builtin_catalog
 
@@ -268,13 +471,29 @@ def _vocabulary_page() -> str:
     lines = [
         "# Vocabulary",
         "",
-        "Generated from the code and the built-in catalog.",
+        "Generated from the code and the built-in catalog. What the words mean, and how "
+        "kinds, formats, modalities and activities differ, is in {doc}`../../explanation/terms`.",
         "",
         "## Activity kinds",
         "",
+        "What an activity does in a session. A requirement such as "
+        "`{kind: psychoeducation, per: week, min: 2}` counts activities of a kind.",
+        "",
     ]
-    lines += [f"- `{k.value}`" for k in ActivityKind]
-    lines += ["", "## Formats", ""] + [f"- `{f.value}`" for f in Format]
+    lines += [
+        f"- `{k.value}`: {_meaning(KIND_MEANINGS, k.value, f'activity kind {k.value}')}"
+        for k in ActivityKind
+    ]
+    lines += [
+        "",
+        "## Formats",
+        "",
+        "Who takes part in an activity.",
+        "",
+    ]
+    lines += [
+        f"- `{f.value}`: {_meaning(FORMAT_MEANINGS, f.value, f'format {f.value}')}" for f in Format
+    ]
     lines += [
         "",
         "## Built-in modalities",

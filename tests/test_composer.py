@@ -10,7 +10,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 import iopkit
@@ -253,24 +253,33 @@ class TestExplains:
         """For a random infeasible program, the program reduced to the reasons (every
         other fact relaxed) has no curriculum by the CP-SAT oracle; when the reasons are
         said to be minimal, dropping any one of them gives one; and every repair, applied
-        alone to the whole program, makes it feasible by the oracle."""
+        alone to the whole program, makes it feasible by the oracle. (A relaxed program
+        CP-SAT cannot decide within its time limit proves nothing either way: such an
+        example is set aside, not counted as a pass.)"""
         program, catalog = pc
         try:
             compose(program, catalog, budget=60)
         except InfeasibleError as exc:
-            reasons = [r.rule for r in exc.reasons]
-            assert reasons
-            known = fact_ids(program, catalog)
-            assert set(reasons) <= set(known), reasons
-            others = [i for i in known if i not in reasons]
-            assert not oracle.feasible(*relax(program, catalog, others))
-            if exc.minimal:
-                for reason in reasons:
-                    assert oracle.feasible(*relax(program, catalog, [*others, reason])), reason
-            for repair in exc.repairs:
-                assert repair.rule in reasons
-                changed = repair.program
-                assert oracle.feasible(changed, changed.catalog), repair
+            try:
+                self._check_conflict(program, catalog, exc)
+            except TimeoutError:
+                reject()
+
+    @staticmethod
+    def _check_conflict(program, catalog, exc):
+        reasons = [r.rule for r in exc.reasons]
+        assert reasons
+        known = fact_ids(program, catalog)
+        assert set(reasons) <= set(known), reasons
+        others = [i for i in known if i not in reasons]
+        assert not oracle.feasible(*relax(program, catalog, others), seconds=30)
+        if exc.minimal:
+            for reason in reasons:
+                assert oracle.feasible(*relax(program, catalog, [*others, reason])), reason
+        for repair in exc.repairs:
+            assert repair.rule in reasons
+            changed = repair.program
+            assert oracle.feasible(changed, changed.catalog), repair
 
 
 class TestTargeted:

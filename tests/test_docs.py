@@ -20,7 +20,11 @@ PAGES = sorted(
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 #: Commands the docs show failing on purpose, with their exit code and a phrase they print.
 EXPECTED_FAILURES = {
-    "iopkit compose examples/short-sessions.yaml": (1, "give at most 450 service minutes"),
+    "iopkit compose short-sessions.yaml": (1, "give at most 450 service minutes"),
+    "iopkit validate curriculum.json --profile asam-2.5": (1, "asam-2.5 needs at least 1200"),
+    "iopkit compose examples/infeasible/closure.yaml": (1, "add tue to makeup_days"),
+    "iopkit compose examples/infeasible/weekly-floor.yaml": (1, "but cms-iop needs 540"),
+    "iopkit validate edited.json": (1, "[require[0]] week 1, session 1"),
 }
 
 

@@ -17,8 +17,8 @@ from iopkit._files._schemas import schema, schema_registry
 from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
 from iopkit._public import publish
-from iopkit._session import Block, Session
-from iopkit._types import ActivityKind, Format, Range, Weekday
+from iopkit._session import Block, Session, SessionGroup
+from iopkit._types import ActivityKind, Format, Place, Range, Weekday
 
 __version__ = "0.1.0"
 
@@ -29,8 +29,10 @@ __all__ = [
     "Budget",
     "Catalog",
     "Format",
+    "Place",
     "Range",
     "Session",
+    "SessionGroup",
     "SkillModule",
     "TherapyModality",
     "Weekday",

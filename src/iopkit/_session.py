@@ -8,7 +8,16 @@ from collections.abc import Iterable
 import attrs
 
 from iopkit._activity import Activity
-from iopkit._types import ActivityKind, Format, Weekday, check_slug, check_text, nfc, nfc_all
+from iopkit._types import (
+    ActivityKind,
+    Format,
+    Place,
+    Weekday,
+    check_slug,
+    check_text,
+    nfc,
+    nfc_all,
+)
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
@@ -123,6 +132,61 @@ def _check_blocks(_inst: object, _attr: object, blocks: tuple[Block, ...]) -> No
         expected = block.end
 
 
+def _optional_text(inst: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        check_text(inst, attribute, value)
+
+
+@attrs.frozen(kw_only=True)
+class SessionGroup:
+    """A group meeting in a session beside, before or after its main blocks, for the
+    patients of one phase of their stay.
+
+    Attributes:
+        name: The group's id in the program.
+        place: ``beside`` (at the same time as the main blocks), ``before`` or ``after``.
+        start: Its first minute, from the start of the main blocks (negative before them).
+        blocks: Its blocks back to back; the first starts at minute 0 of the group.
+        room: Where it meets, if the program says.
+        label: Its title for schedules, if the program gives one.
+    """
+
+    name: str = attrs.field(validator=check_slug)
+    place: Place = attrs.field(converter=Place)
+    start: int = attrs.field()
+    blocks: tuple[Block, ...] = attrs.field(converter=_blocks, validator=_check_blocks)
+    room: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(nfc), validator=_optional_text
+    )
+    label: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(nfc), validator=_optional_text
+    )
+
+    @start.validator
+    def _check_start(self, _attr: object, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"'start' must be a whole number of minutes (got {value!r})")
+
+    @property
+    def minutes(self) -> int:
+        """Wall-clock length in minutes, breaks included."""
+        return self.blocks[-1].end
+
+    @property
+    def service_minutes(self) -> int:
+        """The length in minutes without breaks."""
+        return sum(b.minutes for b in self.blocks if not b.is_break)
+
+    @property
+    def title(self) -> str:
+        """What schedules call it: its label, or its name."""
+        return self.label or self.name
+
+
+def _groups(value: Iterable[SessionGroup]) -> tuple[SessionGroup, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Session:
     """One meeting of the program: blocks back to back, without gaps or overlaps.
@@ -133,6 +197,8 @@ class Session:
         date: Its calendar date, when the program has a start date.
         blocks: The blocks in order; the first starts at minute 0.
         replaces: For a make-up session, the date of the closed session it replaces.
+        groups: Groups meeting beside, before or after the main blocks, each attended
+            by the patients of one phase of their stay (none in most programs).
     """
 
     number: int = attrs.field(validator=_positive)
@@ -140,8 +206,17 @@ class Session:
     blocks: tuple[Block, ...] = attrs.field(converter=_blocks, validator=_check_blocks)
     date: dt.date | None = None
     replaces: dt.date | None = None
+    groups: tuple[SessionGroup, ...] = attrs.field(default=(), converter=_groups)
 
     def __attrs_post_init__(self) -> None:
+        names = [g.name for g in self.groups]
+        if len(set(names)) != len(names):
+            raise ValueError("a group meets at most once in a session")
+        for group in self.groups:
+            if group.place is Place.BESIDE and group.start < 0:
+                raise ValueError(
+                    f"group {group.name!r} meets beside the session but starts before it"
+                )
         if self.date is not None and Weekday.of(self.date.weekday()) is not self.day:
             raise ValueError(f"date {self.date.isoformat()} is not a {self.day.value}")
         if self.replaces is not None and (

@@ -48,6 +48,14 @@ class Format(enum.StrEnum):
     FAMILY = "family"
 
 
+class Place(enum.StrEnum):
+    """Where a group's sitting lies against the main session."""
+
+    BEFORE = "before"
+    AFTER = "after"
+    BESIDE = "beside"
+
+
 class Weekday(enum.StrEnum):
     """A day of the week, as written in files (``mon`` .. ``sun``)."""
 

@@ -17,22 +17,28 @@ from iopkit._activity import Activity
 from iopkit._catalog import Catalog
 from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
-from iopkit._session import Block, Session
-from iopkit._types import ActivityKind, Format, Range, Weekday
+from iopkit._session import Block, Session, SessionGroup
+from iopkit._types import ActivityKind, Format, Place, Range, Weekday
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._profile import Profile, ProfileLongSessions, ProfileWeeklyMinutes
 from iopkit.curriculum._program import (
+    Admission,
     BreakRule,
     Count,
+    Every,
+    Group,
+    PatientWeeks,
     Per,
     Population,
     Program,
     Requirement,
     RollingAdmission,
     SessionShape,
+    Stay,
     Track,
     WeeklyMinutes,
     Weeks,
+    phase,
 )
 from iopkit.curriculum._selector import Selector
 from iopkit.errors import FileFormatError, InputError
@@ -40,7 +46,16 @@ from iopkit.errors import FileFormatError, InputError
 _T = TypeVar("_T")
 
 _SELECTOR_KEYS = ("activity", "kind", "modality", "format", "min_minutes")
-_ENUMS: tuple[type[enum.Enum], ...] = (ActivityKind, Format, Weekday, Population, Per, Count)
+_ENUMS: tuple[type[enum.Enum], ...] = (
+    ActivityKind,
+    Format,
+    Weekday,
+    Population,
+    Per,
+    Count,
+    Place,
+    Every,
+)
 
 
 def _structure_range(value: Any, _type: object) -> Range:
@@ -90,7 +105,83 @@ def _unstructure_requirement(req: Requirement) -> dict[str, Any]:
     result["min"] = req.min
     if req.max is not None:
         result["max"] = req.max
+    if req.patient_weeks is not None:
+        result["patient_weeks"] = unstructure_phase(req.patient_weeks)
     return result
+
+
+def structure_phase(value: Any, _type: object = None) -> tuple[PatientWeeks, ...] | None:
+    """Patient weeks as files write them (see :func:`phase`)."""
+    return phase(value)
+
+
+def _unstructure_span(span: PatientWeeks) -> Any:
+    if span.from_end:
+        return "last" if span.from_ == 1 and span.to == 1 else {"last": span.to}
+    if span.from_ == span.to:
+        return "first" if span.from_ == 1 else span.from_
+    result: dict[str, int] = {"from": span.from_}
+    if span.to is not None:
+        result["to"] = span.to
+    return result
+
+
+def unstructure_phase(spans: tuple[PatientWeeks, ...]) -> Any:
+    """Patient weeks in the shortest form files write them in."""
+    items = [_unstructure_span(s) for s in spans]
+    return items[0] if len(items) == 1 else items
+
+
+def _structure_admission(data: Any, _type: object) -> Admission:
+    if not isinstance(data, dict):
+        raise TypeError(f"expected a mapping (got {data!r})")
+    data = dict(data)
+    extra = set(data) - {"every", "at", "track", "modules", "dates"}
+    if extra:
+        raise ValueError(f"unknown keys: {', '.join(sorted(extra))}")
+    at = data.pop("at", None)
+    if at is not None and at != "module-starts":
+        raise ValueError(f"'at' can only be 'module-starts' (got {at!r})")
+    if at is None and "track" in data:
+        raise ValueError("a 'track' for admission goes with 'at: module-starts'")
+    if at is not None and "track" not in data:
+        raise ValueError("'at: module-starts' needs the 'track' whose modules admit")
+    dates = data.get("dates")
+    return Admission(
+        every=data.get("every"),
+        track=data.get("track"),
+        modules=data.get("modules"),
+        dates=None if dates is None else tuple(dt.date.fromisoformat(d) for d in dates),
+    )
+
+
+def _unstructure_admission(admission: Admission) -> dict[str, Any]:
+    if admission.every is not None:
+        return {"every": admission.every.value}
+    if admission.track is not None:
+        result: dict[str, Any] = {"at": "module-starts", "track": admission.track}
+        if admission.modules is not None:
+            result["modules"] = list(admission.modules)
+        return result
+    return {"dates": [d.isoformat() for d in admission.dates or ()]}
+
+
+def _structure_stay(data: Any, _type: object) -> Stay:
+    if not isinstance(data, dict) or set(data) != {"weeks"}:
+        raise ValueError("a stay is written {weeks: 16} or {weeks: {min: 12, max: 16}}")
+    weeks = data["weeks"]
+    if isinstance(weeks, dict):
+        extra = set(weeks) - {"min", "max"}
+        if extra or set(weeks) != {"min", "max"}:
+            raise ValueError("a range of stays needs 'min' and 'max' and nothing else")
+        return Stay(min=weeks["min"], max=weeks["max"])
+    return Stay.weeks(weeks)
+
+
+def _unstructure_stay(stay: Stay) -> dict[str, Any]:
+    if stay.fixed:
+        return {"weeks": stay.min}
+    return {"weeks": {"min": stay.min, "max": stay.max}}
 
 
 def _structure_weeks(data: Any, _type: object) -> Weeks:
@@ -167,6 +258,7 @@ def _build() -> cattrs.Converter:
     conv.register_structure_hook(
         Block, make_dict_structure_fn(Block, conv, _cattrs_forbid_extra_keys=True)
     )
+    conv.register_unstructure_hook(Place, lambda v: v.value)
     session_structure = make_dict_structure_fn(
         Session,
         conv,
@@ -183,7 +275,41 @@ def _build() -> cattrs.Converter:
             "minutes": session.minutes,
             "service_minutes": session.service_minutes,
             "blocks": [conv.unstructure(b) for b in session.blocks],
+            **(
+                {"groups": [unstructure_group(g) for g in session.groups]} if session.groups else {}
+            ),
         }
+
+    def unstructure_group(group: SessionGroup) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "name": group.name,
+            "place": group.place.value,
+            "start": group.start,
+            "minutes": group.minutes,
+            "service_minutes": group.service_minutes,
+        }
+        if group.room is not None:
+            result["room"] = group.room
+        if group.label is not None:
+            result["label"] = group.label
+        result["blocks"] = [conv.unstructure(b) for b in group.blocks]
+        return result
+
+    def structure_group(data: Any, _type: object) -> SessionGroup:
+        data = dict(data)
+        minutes = data.pop("minutes", None)
+        service = data.pop("service_minutes", None)
+        group = group_structure(data, SessionGroup)
+        if minutes is not None and minutes != group.minutes:
+            raise ValueError(f"'minutes' says {minutes} but the blocks last {group.minutes}")
+        if service is not None and service != group.service_minutes:
+            raise ValueError(
+                f"'service_minutes' says {service} but the blocks hold {group.service_minutes}"
+            )
+        return group
+
+    group_structure = make_dict_structure_fn(SessionGroup, conv, _cattrs_forbid_extra_keys=True)
+    conv.register_structure_hook(SessionGroup, structure_group)
 
     def structure_session(data: Any, _type: object) -> Session:
         data = dict(data)
@@ -206,7 +332,23 @@ def _build() -> cattrs.Converter:
     conv.register_unstructure_hook(Requirement, _unstructure_requirement)
     conv.register_structure_hook(Weeks, _structure_weeks)
     conv.register_unstructure_hook(Weeks, _unstructure_weeks)
-    parts: tuple[type[Any], ...] = (BreakRule, SessionShape, WeeklyMinutes, Track, RollingAdmission)
+    phase_types = (tuple[PatientWeeks, ...], tuple[PatientWeeks, ...] | None)
+    conv.register_structure_hook_func(lambda t: t in phase_types, structure_phase)
+    conv.register_unstructure_hook_func(
+        lambda t: t in phase_types, lambda v: None if v is None else unstructure_phase(v)
+    )
+    conv.register_structure_hook(Admission, _structure_admission)
+    conv.register_unstructure_hook(Admission, _unstructure_admission)
+    conv.register_structure_hook(Stay, _structure_stay)
+    conv.register_unstructure_hook(Stay, _unstructure_stay)
+    parts: tuple[type[Any], ...] = (
+        BreakRule,
+        SessionShape,
+        WeeklyMinutes,
+        Track,
+        RollingAdmission,
+        Group,
+    )
     for cls in parts:
         conv.register_unstructure_hook(
             cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True)

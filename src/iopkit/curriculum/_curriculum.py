@@ -80,10 +80,14 @@ class Curriculum:
                 yield week, session
 
     def blocks(self) -> Iterator[tuple[Week, Session, int, Block]]:
-        """Every ``(week, session, 1-based block index, block)`` in order."""
+        """Every ``(week, session, 1-based block index, block)`` in order: each session's
+        main blocks, then the blocks of each of its groups (indexed within the group)."""
         for week, session in self.sessions():
             for index, block in enumerate(session.blocks, start=1):
                 yield week, session, index, block
+            for group in session.groups:
+                for index, block in enumerate(group.blocks, start=1):
+                    yield week, session, index, block
 
     def summary(self) -> str:
         """A few lines of text: weeks, sessions, weekly service hours and tracks."""

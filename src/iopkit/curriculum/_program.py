@@ -11,7 +11,8 @@ from typing import Any
 import attrs
 
 from iopkit._catalog import Catalog
-from iopkit._types import Range, Weekday, check_slug, check_text, nfc
+from iopkit._types import Place, Range, Weekday, check_slug, check_text, nfc
+from iopkit._words import plural
 from iopkit.curriculum._selector import Selector
 from iopkit.errors import Problem, ProgramError
 
@@ -56,6 +57,15 @@ def _ids(value: Iterable[str]) -> tuple[str, ...]:
 def _check_ids(inst: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     for item in value:
         check_slug(inst, attribute, item)
+
+
+def _optional_text(_inst: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None:
+        check_text(_inst, attribute, value)
+
+
+def _dates(value: Iterable[dt.date]) -> tuple[dt.date, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -135,6 +145,248 @@ class WeeklyMinutes:
 
 
 @attrs.frozen(kw_only=True)
+class PatientWeeks:
+    """Some of a patient's own weeks, counted from their admission (week 1 is the week
+    they are admitted in) or, with ``from_end``, back from their last week.
+
+    Written in files as ``{from: 1, to: 4}``, ``{from: 13}``, ``first``, ``last``,
+    ``{last: 2}`` or a list of these and week numbers (``[first, 8, last]``).
+
+    Attributes:
+        from_: The first week of the span (written ``from``).
+        to: The last week of the span, or ``None`` for the end of the stay.
+        from_end: Count back from the patient's last week (``last`` is ``from_end`` with
+            ``from_=1, to=1``).
+    """
+
+    from_: int = attrs.field(default=1, alias="from_", validator=attrs.validators.ge(1))
+    to: int | None = None
+    from_end: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"the span of patient weeks is empty: from {self.from_} to {self.to}")
+
+    def weeks(self, stay: int) -> range:
+        """The patient weeks (1-based) of a stay of ``stay`` weeks in this span."""
+        last = stay if self.to is None else min(self.to, stay)
+        if not self.from_end:
+            return range(self.from_, last + 1)
+        return range(max(1, stay - last + 1), stay - self.from_ + 2)
+
+    def describe(self) -> str:
+        """The span in words, for example ``"patient weeks 1 to 4"``."""
+        if self.from_end:
+            if self.from_ == 1 and self.to == 1:
+                return "the patient's last week"
+            if self.from_ == 1 and self.to is not None:
+                return f"the patient's last {self.to} weeks"
+            return f"patient weeks {self.from_} to {self.to or 'the first'} counted from the end"
+        if self.to == self.from_:
+            return "the patient's first week" if self.from_ == 1 else f"patient week {self.from_}"
+        if self.to is None:
+            return f"patient weeks from {self.from_}"
+        return f"patient weeks {self.from_} to {self.to}"
+
+
+def _span(value: Any) -> PatientWeeks:
+    if isinstance(value, PatientWeeks):
+        return value
+    if value == "first":
+        return PatientWeeks(from_=1, to=1)
+    if value == "last":
+        return PatientWeeks(from_=1, to=1, from_end=True)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PatientWeeks(from_=value, to=value)
+    if isinstance(value, dict):
+        extra = set(value) - {"from", "to", "last"}
+        if extra:
+            raise ValueError(f"unknown keys in patient weeks: {', '.join(sorted(map(str, extra)))}")
+        if "last" in value:
+            if set(value) != {"last"}:
+                raise ValueError("'last' stands alone: {last: 2} is the patient's last 2 weeks")
+            return PatientWeeks(from_=1, to=value["last"], from_end=True)
+        return PatientWeeks(from_=value.get("from", 1), to=value.get("to"))
+    raise TypeError(
+        "patient weeks are first, last, a week number, {from: 1, to: 4}, {last: 2} or a "
+        f"list of these (got {value!r})"
+    )
+
+
+def phase(value: Any) -> tuple[PatientWeeks, ...] | None:
+    """Patient weeks as files write them: ``first``, ``last``, ``8``, ``{from: 1, to: 4}``,
+    ``{last: 2}``, a list of these, or :class:`PatientWeeks` objects; ``None`` stays
+    ``None`` (every week)."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return tuple(_span(v) for v in value)
+    return (_span(value),)
+
+
+def _spans(value: Any) -> tuple[PatientWeeks, ...] | None:
+    return phase(value)
+
+
+def phase_weeks(spans: tuple[PatientWeeks, ...] | None, stay: int) -> frozenset[int]:
+    """The patient weeks of a stay of ``stay`` weeks that a phase covers (every week when
+    there is no phase)."""
+    if spans is None:
+        return frozenset(range(1, stay + 1))
+    return frozenset(k for span in spans for k in span.weeks(stay))
+
+
+def describe_phase(spans: tuple[PatientWeeks, ...] | None) -> str:
+    """A phase in words."""
+    if spans is None:
+        return "every week of the stay"
+    return " and ".join(s.describe() for s in spans)
+
+
+@attrs.frozen(kw_only=True)
+class Group:
+    """A group that meets beside, before or after the main session, attended by the
+    patients of one phase of their stay (an orientation group beside the process group,
+    an early-recovery group before the evening session).
+
+    Attributes:
+        name: The group's id, unique in the program; tracks name it to teach in it.
+        patient_weeks: Who attends: the patients in these weeks of their stay.
+        place: ``beside`` (at the same time as the main session, which its patients then
+            do not attend), ``before`` or ``after`` it.
+        minutes: The sitting's wall-clock length; a ``beside`` group defaults to the
+            session's, ``before`` and ``after`` groups must say.
+        days: Only on these session days (``None``: every session day).
+        fill: Activity ids the group may be filled with besides its tracks' lessons;
+            ``None`` means the session's fill for a ``beside`` group and nothing for
+            ``before`` and ``after`` groups.
+        room: Where it meets, shown in schedules and calendar events.
+        label: A title for schedules, such as ``"Early recovery skills"``.
+    """
+
+    name: str = attrs.field(validator=check_slug)
+    patient_weeks: tuple[PatientWeeks, ...] = attrs.field(converter=_spans)
+    place: Place = attrs.field(default=Place.BESIDE, converter=Place)
+    minutes: Range | None = None
+    days: tuple[Weekday, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_days)
+    )
+    fill: tuple[str, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_ids)
+    )
+    room: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(nfc), validator=_optional_text
+    )
+    label: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(nfc), validator=_optional_text
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.patient_weeks:
+            raise ValueError(f"group {self.name!r} has no patients ('patient_weeks' is empty)")
+        if self.place is not Place.BESIDE and self.minutes is None:
+            raise ValueError(
+                f"group {self.name!r} meets {self.place.value} the session and needs its "
+                "length ('minutes')"
+            )
+        if self.minutes is not None and (self.minutes.min < 1 or self.minutes.max is None):
+            raise ValueError(
+                f"group {self.name!r} needs a length of at least 1 minute, with a most"
+            )
+        if self.days is not None and not self.days:
+            raise ValueError(f"group {self.name!r} has an empty list of days")
+
+
+class Every(enum.StrEnum):
+    """How often patients may be admitted."""
+
+    WEEK = "week"
+    DAY = "day"
+
+
+@attrs.frozen(kw_only=True)
+class Admission:
+    """When patients may start: every week, every session day, at the start of the
+    modules of a track, or on listed dates (exactly one of these).
+
+    Attributes:
+        every: ``week`` (at the first session of any week) or ``day`` (at any session).
+        track: With ``at_module_starts``: the track whose module starts admit patients.
+        modules: Only the starts of these modules (``None``: of every module of the track).
+        dates: Admission dates; each must be a session date.
+    """
+
+    every: Every | None = attrs.field(default=None, converter=attrs.converters.optional(Every))
+    track: str | None = None
+    modules: tuple[str, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_ids)
+    )
+    dates: tuple[dt.date, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_dates)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        ways = sum(x is not None for x in (self.every, self.track, self.dates))
+        if ways != 1:
+            raise ValueError(
+                "admission says exactly one of 'every' (week or day), 'at: module-starts' "
+                "with a 'track', or 'dates'"
+            )
+        if self.modules is not None and self.track is None:
+            raise ValueError("admission 'modules' need the 'track' whose module starts admit")
+        if self.dates is not None and not self.dates:
+            raise ValueError("admission 'dates' is empty")
+
+    def describe(self) -> str:
+        """When patients start, in words."""
+        if self.every is Every.WEEK:
+            return "admitted at the start of any week"
+        if self.every is Every.DAY:
+            return "admitted at any session"
+        if self.track is not None:
+            which = ", ".join(self.modules) if self.modules else "each module"
+            return f"admitted at the start of {which} in track {self.track!r}"
+        return f"admitted on {plural(len(self.dates or ()), 'listed date')}"
+
+
+@attrs.frozen(kw_only=True)
+class Stay:
+    """How long patients stay, in weeks: ``weeks`` exactly, or ``min`` to ``max``.
+
+    Attributes:
+        min: The shortest stay in weeks.
+        max: The longest stay in weeks.
+    """
+
+    min: int = attrs.field(validator=[attrs.validators.ge(1), attrs.validators.le(520)])
+    max: int = attrs.field(validator=[attrs.validators.ge(1), attrs.validators.le(520)])
+
+    def __attrs_post_init__(self) -> None:
+        if self.max < self.min:
+            raise ValueError(f"the shortest stay {self.min} is above the longest {self.max}")
+
+    @classmethod
+    def weeks(cls, weeks: int) -> Stay:
+        """A stay of exactly ``weeks`` weeks."""
+        return cls(min=weeks, max=weeks)
+
+    @property
+    def fixed(self) -> bool:
+        """Whether every patient stays the same number of weeks."""
+        return self.min == self.max
+
+    def lengths(self) -> range:
+        """Every stay length allowed."""
+        return range(self.min, self.max + 1)
+
+    def describe(self) -> str:
+        """The stay in words."""
+        if self.fixed:
+            return plural(self.min, "week")
+        return f"{self.min} to {self.max} weeks"
+
+
+@attrs.frozen(kw_only=True)
 class Requirement:
     """How often blocks matching a selector occur, counted per session, week or program.
 
@@ -144,12 +396,15 @@ class Requirement:
         max: The most matching blocks, or ``None``.
         selector: Which blocks count (by activity, kinds, modality or format, with an
             optional minimum length).
+        patient_weeks: Only for patients in these weeks of their stay (``None``: all).
+            With admission, ``program`` counts over each patient's stay.
     """
 
     per: Per = attrs.field(converter=Per)
     selector: Selector
     min: int = attrs.field(default=0, validator=attrs.validators.ge(0))
     max: int | None = None
+    patient_weeks: tuple[PatientWeeks, ...] | None = attrs.field(default=None, converter=_spans)
 
     def __attrs_post_init__(self) -> None:
         if self.max is not None and self.max < self.min:
@@ -157,7 +412,10 @@ class Requirement:
 
     def describe(self) -> str:
         """The requirement in words."""
-        return f"{Range(min=self.min, max=self.max).describe()} {self.selector.describe()} per {self.per.value}"
+        text = f"{Range(min=self.min, max=self.max).describe()} {self.selector.describe()} per {self.per.value}"
+        if self.patient_weeks is not None:
+            text += f" in {describe_phase(self.patient_weeks)}"
+        return text
 
 
 @attrs.frozen(kw_only=True)
@@ -189,7 +447,13 @@ class Track:
         days: Only on these weekdays (``None``: any session day).
         weeks: Only in these weeks (``None``: every week).
         repeat: Start the sequence again when it ends, until the window closes.
-        core: Core tracks must be delivered in full; others fill spare time.
+        core: Core tracks must be delivered in full; others fill spare time. With
+            admission, every patient receives every lesson of a core track while in its
+            group's phase (or during their stay).
+        group: The group whose sittings hold the lessons (``None``: the main session).
+        standalone: The lessons stand alone: a patient may start with any of them, so
+            patients join at any point of the sequence. Lessons of other tracks reach
+            each patient in order from the start of a module.
     """
 
     name: str = attrs.field(converter=nfc, validator=check_text)
@@ -202,6 +466,8 @@ class Track:
     weeks: Weeks | None = None
     repeat: bool = False
     core: bool = True
+    group: str | None = attrs.field(default=None, validator=attrs.validators.optional(check_slug))
+    standalone: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not self.modules:
@@ -246,15 +512,6 @@ def _check_timezone(_inst: object, _attr: object, value: str | None) -> None:
         raise ValueError(problem) from None
 
 
-def _optional_text(_inst: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is not None:
-        check_text(_inst, attribute, value)
-
-
-def _dates(value: Iterable[dt.date]) -> tuple[dt.date, ...]:
-    return tuple(value)
-
-
 @attrs.frozen(kw_only=True)
 class Program:
     """A program: the limits a curriculum must meet, as a program file states them.
@@ -282,7 +539,16 @@ class Program:
         require: How often kinds of service occur.
         tracks: Parallel sequences of skill modules.
         profiles: Compliance profiles the curriculum must also meet.
-        rolling_admission: Open-enrolment coverage, or ``None`` for a closed cohort.
+        rolling_admission: Coverage for open enrolment as version 0.1 stated it (every
+            window of ``stay_weeks`` weeks teaches every core lesson); ``admission`` and
+            ``stay`` say more and are checked per patient.
+        admission: When patients may start, or ``None`` for a closed cohort (everyone
+            starts in week 1 and stays every week).
+        stay: How many weeks each patient stays (with ``admission``).
+        cycle: The weeks are a cycle that repeats: week 1 follows the last week, and a
+            patient's stay runs on across the turn.
+        groups: Groups meeting beside, before or after the main session for the patients
+            of one phase of their stay.
         catalog: The content the program draws on, resolved from ``catalogs`` when the
             program is loaded (or given in Python); ``None`` means the built-in catalog.
             Not part of equality, which compares what the file says.
@@ -318,6 +584,10 @@ class Program:
     tracks: tuple[Track, ...] = attrs.field(default=(), converter=tuple)
     profiles: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     rolling_admission: RollingAdmission | None = None
+    admission: Admission | None = None
+    stay: Stay | None = None
+    cycle: bool = False
+    groups: tuple[Group, ...] = attrs.field(default=(), converter=tuple)
     catalog: Catalog | None = attrs.field(default=None, eq=False, repr=False)
     profile_definitions: tuple[tuple[str, Any], ...] = attrs.field(
         default=(), eq=False, repr=False, converter=_pairs
@@ -384,6 +654,7 @@ class Program:
                         f"has {self.weeks} weeks: its window is empty"
                     ),
                 )
+        yield from self._enrolment_problems()
         if self.rolling_admission and self.rolling_admission.stay_weeks > self.weeks:
             yield (
                 "/rolling_admission/stay_weeks",
@@ -392,6 +663,159 @@ class Program:
                     f"program's {self.weeks} weeks"
                 ),
             )
+
+    def _enrolment_problems(self) -> Iterable[tuple[str, str]]:
+        """Problems with admission, stay, cycle, groups and phases."""
+        if self.admission is not None and self.stay is None:
+            yield "/admission", "admitting patients needs how long they stay ('stay')"
+        if self.stay is not None and self.admission is None:
+            yield "/stay", "a stay needs 'admission': say when patients may start"
+        if self.admission is not None and self.rolling_admission is not None:
+            yield (
+                "/rolling_admission",
+                (
+                    "'rolling_admission' and 'admission' say the same thing twice: keep "
+                    "'admission' and 'stay'"
+                ),
+            )
+        if self.cycle and self.admission is None:
+            yield "/cycle", "a cycle repeats for new patients: it needs 'admission' and 'stay'"
+        if self.cycle and (self.closures or self.makeup_days):
+            where = "/closures" if self.closures else "/makeup_days"
+            yield (
+                where,
+                (
+                    "a cycle repeats the same weeks, so it cannot hold closures or make-up "
+                    "days: compose the dated calendar as a program that is not a cycle"
+                ),
+            )
+        stay = self.patient_stay
+        if self.stay is not None and not self.cycle and self.stay.max > self.weeks:
+            yield (
+                "/stay",
+                (
+                    f"a stay of {self.stay.describe()} is longer than the program's "
+                    f"{plural(self.weeks, 'week')}; make the program longer or a cycle"
+                ),
+            )
+        tracks = {t.name: t for t in self.tracks}
+        admission = self.admission
+        if admission is not None and admission.track is not None:
+            track = tracks.get(admission.track)
+            if track is None:
+                yield (
+                    "/admission/track",
+                    (
+                        f"admission names track {admission.track!r}, which the program does "
+                        f"not have (tracks: {', '.join(tracks) or 'none'})"
+                    ),
+                )
+            else:
+                for i, module in enumerate(admission.modules or ()):
+                    if module not in track.modules:
+                        yield (
+                            f"/admission/modules/{i}",
+                            f"module {module!r} is not in track {track.name!r}",
+                        )
+        if admission is not None and admission.dates is not None:
+            yield from self._admission_date_problems(admission.dates)
+        groups = [g.name for g in self.groups]
+        for name in sorted({n for n in groups if groups.count(n) > 1}):
+            yield f"/groups/{groups.index(name)}/name", f"two groups are named {name!r}"
+        usable = set(self.days) | set(self.makeup_days)
+        for i, group in enumerate(self.groups):
+            if group.days is not None and not set(group.days) & usable:
+                yield (
+                    f"/groups/{i}/days",
+                    f"group {group.name!r} meets on days without sessions",
+                )
+            yield from self._phase_problems(f"/groups/{i}/patient_weeks", group.patient_weeks)
+            if not any(phase_weeks(group.patient_weeks, n) for n in stay.lengths()):
+                yield f"/groups/{i}/patient_weeks", f"group {group.name!r} has no patients"
+        for i, requirement in enumerate(self.require):
+            if requirement.patient_weeks is not None:
+                yield from self._phase_problems(
+                    f"/require/{i}/patient_weeks", requirement.patient_weeks
+                )
+        for i, track in enumerate(self.tracks):
+            if track.group is not None and track.group not in groups:
+                yield (
+                    f"/tracks/{i}/group",
+                    (
+                        f"track {track.name!r} names group {track.group!r}, which the program "
+                        f"does not have (groups: {', '.join(groups) or 'none'})"
+                    ),
+                )
+        yield from self._beside_problems()
+
+    def _phase_problems(
+        self, pointer: str, spans: tuple[PatientWeeks, ...]
+    ) -> Iterable[tuple[str, str]]:
+        longest = self.patient_stay.max
+        for j, span in enumerate(spans):
+            if span.from_ > longest:
+                yield (
+                    f"{pointer}/{j}" if len(spans) > 1 else pointer,
+                    (
+                        f"{span.describe()} is outside the stay: patients stay "
+                        f"{self.patient_stay.describe()}"
+                    ),
+                )
+
+    def _admission_date_problems(self, dates: tuple[dt.date, ...]) -> Iterable[tuple[str, str]]:
+        if self.start is None:
+            yield "/admission/dates", "admission dates need a start date ('start')"
+            return
+        days = set(self.days)
+        closed = set(self.closures)
+        span = self.weeks if self.cycle else self.weeks - self.patient_stay.max + 1
+        end = self.start + dt.timedelta(weeks=max(0, span))
+        for i, day in enumerate(dates):
+            where = f"/admission/dates/{i}"
+            if not self.start <= day < end:
+                yield (
+                    where,
+                    (
+                        f"{day.isoformat()} is not a day a patient can start: admissions run "
+                        f"from {self.start.isoformat()} to "
+                        f"{(end - dt.timedelta(days=1)).isoformat()} so that every stay fits"
+                    ),
+                )
+            elif Weekday.of(day.weekday()) not in days or day in closed:
+                yield where, f"{day.isoformat()} has no session to start at"
+        if len(set(dates)) != len(dates):
+            yield "/admission/dates", "an admission date is listed twice"
+
+    def _beside_problems(self) -> Iterable[tuple[str, str]]:
+        beside = [(i, g) for i, g in enumerate(self.groups) if g.place is Place.BESIDE]
+        for n in self.patient_stay.lengths():
+            for x, (_, a) in enumerate(beside):
+                for j, b in beside[x + 1 :]:
+                    common_days = set(a.days or self.days) & set(b.days or self.days)
+                    common = phase_weeks(a.patient_weeks, n) & phase_weeks(b.patient_weeks, n)
+                    if common_days and common:
+                        yield (
+                            f"/groups/{j}/patient_weeks",
+                            (
+                                f"groups {a.name!r} and {b.name!r} both meet beside the session "
+                                f"for patients in week {min(common)} of their stay: a patient "
+                                "attends one group at a time"
+                            ),
+                        )
+                        return
+
+    @property
+    def patient_stay(self) -> Stay:
+        """How long each patient stays: the program's ``stay``, or every week of a closed
+        cohort."""
+        return self.stay if self.stay is not None else Stay.weeks(self.weeks)
+
+    def group(self, name: str) -> Group | None:
+        """The group with a name, or ``None``."""
+        for group in self.groups:
+            if group.name == name:
+                return group
+        return None
 
     def week_dates(self, week: int) -> dict[Weekday, dt.date] | None:
         """The date of each weekday in a 1-based week, or ``None`` without a start date."""

@@ -275,6 +275,10 @@ class ModelBuilder:
         self._prerequisites = False
         self._coverage: tuple[str, int] | None = None
         self._trackers: list[Any] = []
+        self._groups = False
+        self._patient_order = False
+        self._reach: dict[int, str] = {}
+        self._whole_runs = False
 
     # session shape ------------------------------------------------------------------
 
@@ -382,6 +386,26 @@ class ModelBuilder:
     def cover_every_stay(self, rule_id: str, stay_weeks: int) -> None:
         """Every window of ``stay_weeks`` weeks holds every lesson of every core track."""
         self._coverage = (rule_id, stay_weeks)
+
+    def groups(self, rule_id: str) -> None:
+        """Groups meet beside, before or after sessions for the patients of their phase."""
+        del rule_id
+        self._groups = True
+
+    def patient_order(self, rule_id: str) -> None:
+        """Each patient enters ordered tracks at a module start, meets their lessons in
+        order and meets prerequisites within their own stay."""
+        del rule_id
+        self._patient_order = True
+
+    def reach_every_patient(self, rule_id: str, index: int) -> None:
+        """Every patient receives every lesson of track ``index`` while in it."""
+        self._reach[index] = rule_id
+
+    def whole_runs(self, rule_id: str) -> None:
+        """In a cycle, each track teaches its sequence a whole number of times."""
+        del rule_id
+        self._whole_runs = True
 
     def tracker(self, tracker: Any) -> None:
         """A limit of a kind the vocabulary above cannot state: an object with the

@@ -28,6 +28,12 @@ from iopkit.curriculum._rules._base import (
 )
 from iopkit.curriculum._rules._calendar import Calendar, day_order
 from iopkit.curriculum._rules._counts import LongSessions, RequirementRule, WeeklyMinutesRule
+from iopkit.curriculum._rules._patients import (
+    CycleRuns,
+    GroupMeetings,
+    PatientCoverage,
+    PatientOrder,
+)
 from iopkit.curriculum._rules._session import (
     Blocks,
     Breaks,
@@ -51,6 +57,7 @@ from iopkit.curriculum._rules._tracks import (
 #: Every rule type, in the order a program's rules are listed.
 RULE_TYPES: tuple[type[Rule], ...] = (
     Calendar,
+    GroupMeetings,
     SessionLength,
     OpeningClosing,
     Breaks,
@@ -66,6 +73,9 @@ RULE_TYPES: tuple[type[Rule], ...] = (
     Prerequisites,
     CoreDelivery,
     RollingCoverage,
+    PatientOrder,
+    PatientCoverage,
+    CycleRuns,
 )
 
 
@@ -110,9 +120,11 @@ __all__ = [
     "Change",
     "Context",
     "CoreDelivery",
+    "CycleRuns",
     "Fact",
     "Fill",
     "Grid",
+    "GroupMeetings",
     "Inputs",
     "Ladder",
     "Lesson",
@@ -120,6 +132,8 @@ __all__ = [
     "LongSessions",
     "NoRepeat",
     "OpeningClosing",
+    "PatientCoverage",
+    "PatientOrder",
     "Prerequisites",
     "RequirementRule",
     "RollingCoverage",

@@ -23,6 +23,7 @@ from iopkit._catalog import Catalog
 from iopkit._module import SkillModule
 from iopkit._types import Weekday
 from iopkit.curriculum._curriculum import Curriculum
+from iopkit.curriculum._journey import Journey, Walker
 from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import Program, SessionShape, Track
 
@@ -39,7 +40,10 @@ class Violation:
         message: What is wrong, as a sentence with the numbers.
         week: The 1-based week, when the violation is in one week.
         session: The session's number, when in one session.
-        block: The 1-based index of the block in the session, when in one block.
+        block: The 1-based index of the block in the session (or in its group), when in
+            one block.
+        group: The group of the session the block or sitting belongs to, if any.
+        admitted: For a limit checked per patient, the week the patient was admitted in.
     """
 
     rule: str
@@ -47,6 +51,8 @@ class Violation:
     week: int | None = None
     session: int | None = None
     block: int | None = None
+    group: str | None = None
+    admitted: int | None = None
 
     def where(self) -> str:
         """The location in words, for example ``"week 2, session 5, block 3"``."""
@@ -55,6 +61,8 @@ class Violation:
             parts.append(f"week {self.week}")
         if self.session is not None:
             parts.append(f"session {self.session}")
+        if self.group is not None:
+            parts.append(f"group {self.group}")
         if self.block is not None:
             parts.append(f"block {self.block}")
         return ", ".join(parts) or "curriculum"
@@ -149,6 +157,20 @@ class Context:
 
     program: Program
     catalog: Catalog
+    _walkers: dict[int, tuple[Curriculum, Walker]] = attrs.field(
+        factory=dict, eq=False, repr=False, alias="_walkers"
+    )
+
+    def walker(self, curriculum: Curriculum) -> Walker:
+        """Every patient's journey through the curriculum, built once per check."""
+        found = self._walkers.get(id(curriculum))
+        if found is None or found[0] is not curriculum:
+            found = self._walkers[id(curriculum)] = (curriculum, Walker(curriculum))
+        return found[1]
+
+    def journeys(self, curriculum: Curriculum) -> tuple[Journey, ...]:
+        """Every journey: each admission point with each stay length."""
+        return self.walker(curriculum).journeys
 
     def sequence(self, track: Track) -> tuple[Lesson, ...]:
         """The track's lessons in teaching order (one pass)."""
@@ -160,7 +182,10 @@ class Context:
 
     def cycles(self, track: Track) -> bool:
         """Whether the track's sequence starts again when it ends."""
-        return track.repeat or (self.program.rolling_admission is not None and track.core)
+        return track.repeat or (
+            track.core
+            and (self.program.rolling_admission is not None or self.program.admission is not None)
+        )
 
     def track_active(self, track: Track, week: int, day: Weekday) -> bool:
         """Whether the track may place a lesson in this week on this day."""
@@ -286,3 +311,39 @@ def title(context: Context, activity_id: str) -> str:
         return f"'{context.catalog.activity(activity_id).title}'"
     except KeyError:
         return f"'{activity_id}'"
+
+
+class PerPatient:
+    """Violations found patient by patient, reported once per place: the first patient
+    found names it, and the others with the same violation there are counted."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[object, ...], Violation] = {}
+        self._who: dict[tuple[object, ...], set[int]] = {}
+
+    def add(self, key: tuple[object, ...], journey: Journey, violation: Violation) -> None:
+        """Record a violation found in one patient's journey; ``key`` is its place."""
+        if key not in self._first:
+            self._first[key] = violation
+            self._who[key] = set()
+        self._who[key].add(journey.admitted_session)
+
+    def __iter__(self) -> Iterator[Violation]:
+        for key, first in self._first.items():
+            others = len(self._who[key]) - 1
+            if others:
+                first = attrs.evolve(  # noqa: PLW2901 - the same violation, counted
+                    first,
+                    message=f"{first.message} (so do patients admitted at "
+                    f"{others} other {'point' if others == 1 else 'points'})",
+                )
+            yield first
+
+
+def patient_words(journey: Journey, week: int | None = None) -> str:
+    """Who and when, for a message: ``"a patient admitted in week 3, in their week 2,"``;
+    empty for a closed cohort, whose patients' weeks are the curriculum's."""
+    if journey.closed:
+        return ""
+    when = f" in their week {week}" if week is not None else ""
+    return f"{journey.who()}{when}: "

@@ -78,6 +78,8 @@ class Calendar(Rule):
                 elif seen and order.index(session.day) < order.index(seen[-1]):
                     yield loc(message="sessions of a week are not in day order")
                 seen.append(session.day)
+                if session.groups and not program.groups:
+                    yield loc(message="the session has groups, but the program defines none")
                 if session.date is not None and session.date in closures:
                     yield loc(message=f"{session.date.isoformat()} is a closure")
                 if session.day in program.makeup_days:

@@ -15,8 +15,24 @@ from iopkit._words import duration as minutes_text
 from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._profile import Profile
-from iopkit.curriculum._program import Count, Per, Program, Requirement, WeeklyMinutes
-from iopkit.curriculum._rules._base import Change, Context, Inputs, Ladder, Rule, Violation
+from iopkit.curriculum._program import (
+    Count,
+    Per,
+    Program,
+    Requirement,
+    WeeklyMinutes,
+    phase_weeks,
+)
+from iopkit.curriculum._rules._base import (
+    Change,
+    Context,
+    Inputs,
+    Ladder,
+    PerPatient,
+    Rule,
+    Violation,
+    patient_words,
+)
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder
@@ -62,10 +78,10 @@ class RequirementRule(Rule):
             return f"profile:{self.profile}/require/{self.index}"
         return f"/require/{self.index}"
 
-    def _verdict(self, count: int, catalog: Catalog) -> str | None:
+    def _verdict(self, count: int, catalog: Catalog, *, lenient: bool) -> str | None:
         req = self.requirement
         what = req.selector.describe(catalog, count)
-        if count < req.min:
+        if count < req.min and not lenient:
             return f"{count} {what}, but {self.source} needs at least {req.min} per {req.per.value}"
         if req.max is not None and count > req.max:
             return f"{count} {what}, but {self.source} allows at most {req.max} per {req.per.value}"
@@ -76,28 +92,64 @@ class RequirementRule(Rule):
         return sum(1 for b in blocks if self.requirement.selector.matches(b))
 
     def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
-        """Counts per session, week or program against the bounds."""
-        per = self.requirement.per
-        if per is Per.SESSION:
-            for week, session in curriculum.sessions():
-                message = self._verdict(self.count(session.blocks), context.catalog)
-                if message:
-                    yield Violation(
-                        rule=self.id, week=week.number, session=session.number, message=message
+        """Counts per session, week or stay, patient by patient, against the bounds."""
+        req = self.requirement
+        found = PerPatient()
+        for journey in context.journeys(curriculum):
+            phase = phase_weeks(req.patient_weeks, journey.stay)
+            weeks = [w for w in journey.weeks if w.number in phase]
+            if req.per is Per.SESSION:
+                for week in weeks:
+                    for visit in week.visits:
+                        message = self._verdict(
+                            self.count(visit.sitting), context.catalog, lenient=False
+                        )
+                        if message:
+                            found.add(
+                                ("session", visit.session.number),
+                                journey,
+                                Violation(
+                                    rule=self.id,
+                                    week=week.week,
+                                    session=visit.session.number,
+                                    admitted=None if journey.closed else journey.admitted_week,
+                                    message=patient_words(journey, week.number) + message,
+                                ),
+                            )
+            elif req.per is Per.WEEK:
+                for week in weeks:
+                    message = self._verdict(
+                        self.count(week.blocks()), context.catalog, lenient=week.partial
                     )
-        elif per is Per.WEEK:
-            for week in curriculum.weeks:
-                message = self._verdict(
-                    self.count(b for s in week.sessions for b in s.blocks), context.catalog
-                )
+                    if message:
+                        found.add(
+                            ("week", week.week),
+                            journey,
+                            Violation(
+                                rule=self.id,
+                                week=week.week,
+                                admitted=None if journey.closed else journey.admitted_week,
+                                message=patient_words(journey, week.number) + message,
+                            ),
+                        )
+            else:
+                total = self.count(b for w in weeks for b in w.blocks())
+                message = self._verdict(total, context.catalog, lenient=False)
                 if message:
-                    yield Violation(rule=self.id, week=week.number, message=message)
-        else:
-            message = self._verdict(
-                self.count(b for _, _, _, b in curriculum.blocks()), context.catalog
-            )
-            if message:
-                yield Violation(rule=self.id, message=message)
+                    stay = (
+                        "" if journey.closed else f" over a stay of {plural(journey.stay, 'week')}"
+                    )
+                    found.add(
+                        ("program", journey.admitted_session),
+                        journey,
+                        Violation(
+                            rule=self.id,
+                            week=None if journey.closed else journey.admitted_week,
+                            admitted=None if journey.closed else journey.admitted_week,
+                            message=patient_words(journey) + message + stay,
+                        ),
+                    )
+        yield from found
 
     def contribute(self, model: ModelBuilder) -> None:
         """A count per session, week or program, with its bounds."""
@@ -225,28 +277,46 @@ class WeeklyMinutesRule(Rule):
         return week.service_minutes if self.count is Count.SERVICE else week.minutes
 
     def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
-        """Each week's minutes against the range."""
+        """Each patient's minutes in each week of their stay against the range (the
+        minimum not in a partial first week, nor in the tapering weeks)."""
         what = "service minutes" if self.count is Count.SERVICE else "minutes (breaks included)"
-        total_weeks = len(curriculum.weeks)
-        for week in curriculum.weeks:
-            value = self.measure(week)
-            tapering = week.number > total_weeks - self.taper_weeks
-            if value < self.range.min and not tapering:
-                yield Violation(
-                    rule=self.id,
-                    week=week.number,
-                    message=f"the week has {value} {what} ({minutes_text(value)}), but "
-                    f"{self.source} needs at least {self.range.min} "
-                    f"({minutes_text(self.range.min)})",
-                )
-            if self.range.max is not None and value > self.range.max:
-                yield Violation(
-                    rule=self.id,
-                    week=week.number,
-                    message=f"the week has {value} {what} ({minutes_text(value)}), but "
-                    f"{self.source} allows at most {self.range.max} "
-                    f"({minutes_text(self.range.max)})",
-                )
+        found = PerPatient()
+        for journey in context.journeys(curriculum):
+            for week in journey.weeks:
+                value = week.service_minutes if self.count is Count.SERVICE else week.minutes
+                tapering = week.number > journey.stay - self.taper_weeks
+                if journey.closed:
+                    has = f"the week has {value} {what} ({minutes_text(value)}), but "
+                else:
+                    has = (
+                        f"{journey.who()} receives {value} {what} ({minutes_text(value)}) in "
+                        f"their week {week.number}; "
+                    )
+                if value < self.range.min and not tapering and not week.partial:
+                    found.add(
+                        ("min", week.week),
+                        journey,
+                        Violation(
+                            rule=self.id,
+                            week=week.week,
+                            admitted=None if journey.closed else journey.admitted_week,
+                            message=f"{has}{self.source} needs at least {self.range.min} "
+                            f"({minutes_text(self.range.min)})",
+                        ),
+                    )
+                if self.range.max is not None and value > self.range.max:
+                    found.add(
+                        ("max", week.week),
+                        journey,
+                        Violation(
+                            rule=self.id,
+                            week=week.week,
+                            admitted=None if journey.closed else journey.admitted_week,
+                            message=f"{has}{self.source} allows at most {self.range.max} "
+                            f"({minutes_text(self.range.max)})",
+                        ),
+                    )
+        yield from found
 
     def contribute(self, model: ModelBuilder) -> None:
         """Bounds on each week's minutes."""
@@ -375,19 +445,27 @@ class LongSessions(Rule):
         return f"profile:{self.profile}/long_sessions" if self.profile else ""
 
     def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
-        """Long sessions of each week."""
-        total = len(curriculum.weeks)
-        for week in curriculum.weeks:
-            if week.number > total - self.taper_weeks:
-                continue
-            long = sum(1 for s in week.sessions if s.service_minutes >= self.min_minutes)
-            if long < self.min:
-                yield Violation(
-                    rule=self.id,
-                    week=week.number,
-                    message=f"{plural(long, 'session')} of {self.min_minutes}+ service minutes, "
-                    f"but {self.source} needs at least {self.min} a week",
-                )
+        """Long sessions in each week of each patient's stay."""
+        found = PerPatient()
+        for journey in context.journeys(curriculum):
+            for week in journey.weeks:
+                if week.number > journey.stay - self.taper_weeks or week.partial:
+                    continue
+                long = sum(1 for v in week.visits if v.sitting_service_minutes >= self.min_minutes)
+                if long < self.min:
+                    found.add(
+                        ("week", week.week),
+                        journey,
+                        Violation(
+                            rule=self.id,
+                            week=week.week,
+                            admitted=None if journey.closed else journey.admitted_week,
+                            message=patient_words(journey, week.number)
+                            + f"{plural(long, 'session')} of {self.min_minutes}+ service "
+                            f"minutes, but {self.source} needs at least {self.min} a week",
+                        ),
+                    )
+        yield from found
 
     def contribute(self, model: ModelBuilder) -> None:
         """A weekly count of long sessions."""

@@ -12,10 +12,10 @@ import attrs
 
 from iopkit._activity import MAX_ACTIVITY_MINUTES
 from iopkit._session import Session
-from iopkit._types import Range
+from iopkit._types import Place, Range
 from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum
-from iopkit.curriculum._program import Program
+from iopkit.curriculum._program import Group, Program
 from iopkit.curriculum._rules._base import (
     Change,
     Context,
@@ -32,16 +32,37 @@ if TYPE_CHECKING:
 
 
 class SessionRule(Rule):
-    """A rule that looks at one session at a time."""
+    """A rule that looks at one sitting at a time: a session's main blocks, and each of
+    its groups."""
 
     def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
-        """Run :meth:`check_session` over every session."""
+        """Run :meth:`check_session` over every session's main blocks and
+        :meth:`check_group` over each of its groups."""
         for week, session in curriculum.sessions():
             yield from self.check_session(session, week.number, context)
+            for group in session.groups:
+                sitting = Session(
+                    number=session.number, day=session.day, date=session.date, blocks=group.blocks
+                )
+                definition = context.program.group(group.name)
+                for violation in self.check_group(sitting, definition, week.number, context):
+                    yield attrs.evolve(violation, group=group.name)
 
     def check_session(self, session: Session, week: int, context: Context) -> Iterator[Violation]:
         """Every violation of this rule in one session of the given week."""
         raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    def check_group(
+        self, sitting: Session, group: Group | None, week: int, context: Context
+    ) -> Iterator[Violation]:
+        """Every violation in one group's sitting (its blocks, as a session); by default
+        the same as for a session. ``group`` is the program's definition of it."""
+        return self.check_session(sitting, week, context)
+
+
+def _session_like(group: Group | None) -> bool:
+    """Whether a group's sitting is a session in its own right (it meets beside)."""
+    return group is None or group.place is Place.BESIDE
 
 
 @attrs.frozen(kw_only=True)
@@ -71,6 +92,22 @@ class SessionLength(SessionRule):
                 session=session.number,
                 message=f"the session lasts {session.minutes} minutes, but sessions must last "
                 f"{self.minutes.describe('minutes')}",
+            )
+
+    def check_group(
+        self, sitting: Session, group: Group | None, week: int, context: Context
+    ) -> Iterator[Violation]:
+        """A group's length against its own ``minutes`` (a beside group without them
+        against the session's)."""
+        if group is None or group.minutes is None:
+            yield from self.check_session(sitting, week, context)
+        elif sitting.minutes not in group.minutes:
+            yield Violation(
+                rule=self.id,
+                week=week,
+                session=sitting.number,
+                message=f"the group lasts {sitting.minutes} minutes, but group {group.name!r} "
+                f"lasts {group.minutes.describe('minutes')}",
             )
 
     def contribute(self, model: ModelBuilder) -> None:
@@ -137,6 +174,14 @@ class OpeningClosing(SessionRule):
     def where(self) -> str:
         """The program key."""
         return "/session/opening" if self.opening else "/session/closing"
+
+    def check_group(
+        self, sitting: Session, group: Group | None, week: int, context: Context
+    ) -> Iterator[Violation]:
+        """A beside group opens and closes like a session; groups before or after one
+        do not."""
+        if _session_like(group):
+            yield from self.check_session(sitting, week, context)
 
     def check_session(self, session: Session, week: int, context: Context) -> Iterator[Violation]:
         """The first and last blocks against the opening and closing lists."""
@@ -398,6 +443,23 @@ class Fill(SessionRule):
                     message=f"'{block.activity}' is not among the activities sessions may be "
                     "filled with",
                 )
+
+    def check_group(
+        self, sitting: Session, group: Group | None, week: int, context: Context
+    ) -> Iterator[Violation]:
+        """A group's fillers against its own ``fill`` (a beside group without one against
+        the session's; a group before or after the session holds only lessons then)."""
+        if group is None:
+            yield from self.check_session(sitting, week, context)
+            return
+        if group.fill is not None:
+            allowed: frozenset[str] | None = frozenset(group.fill)
+        else:
+            allowed = self.allowed if group.place is Place.BESIDE else frozenset()
+        fixed = self.fixed if group.place is Place.BESIDE else frozenset()
+        yield from attrs.evolve(self, allowed=allowed, fixed=fixed).check_session(
+            sitting, week, context
+        )
 
     def contribute(self, model: ModelBuilder) -> None:
         """The activities the composer may fill sessions with."""

@@ -14,6 +14,7 @@ from iopkit._session import Block, Session
 from iopkit._types import Range, Weekday
 from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum, Week
+from iopkit.curriculum._journey import sittings
 from iopkit.curriculum._program import Program, Track, Weeks
 from iopkit.curriculum._rules._base import Change, Context, Fact, Inputs, Ladder, Rule, Violation
 
@@ -21,9 +22,23 @@ if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder
 
 
-def track_blocks(curriculum: Curriculum, track: Track) -> list[tuple[Week, Session, int, Block]]:
-    """The blocks a track placed, in order."""
-    return [(w, s, i, b) for w, s, i, b in curriculum.blocks() if b.track == track.name]
+Placed = tuple[Week, Session, int, Block, str | None]
+
+
+def placed_blocks(curriculum: Curriculum) -> Iterator[Placed]:
+    """Every ``(week, session, index, block, group)`` in time order: groups before a
+    session, its main blocks, groups beside and after it (``group`` is ``None`` for the
+    main blocks; ``index`` counts within the sitting)."""
+    for week, session in curriculum.sessions():
+        for group, blocks in sittings(session):
+            name = group.name if group is not None else None
+            for index, block in enumerate(blocks, start=1):
+                yield week, session, index, block, name
+
+
+def track_blocks(curriculum: Curriculum, track: Track) -> list[Placed]:
+    """The blocks a track placed, in time order."""
+    return [p for p in placed_blocks(curriculum) if p[3].track == track.name]
 
 
 def effective_day(session: Session) -> Weekday:
@@ -67,11 +82,39 @@ class TrackPlacement(Rule):
             in_week = 0
             any_active = False
             for session in week.sessions:
-                mine = [(i, b) for i, b in enumerate(session.blocks, 1) if b.track == track.name]
-                active = context.track_active(track, week.number, effective_day(session))
+                mine: list[tuple[int, Block]] = []
+                meets = track.group is None
+                for group, blocks in sittings(session):
+                    name = group.name if group is not None else None
+                    meets = meets or name == track.group
+                    for i, b in enumerate(blocks, 1):
+                        if b.track != track.name:
+                            continue
+                        if name == track.group:
+                            mine.append((i, b))
+                        else:
+                            yield Violation(
+                                rule=self.id,
+                                week=week.number,
+                                session=session.number,
+                                group=name,
+                                block=i,
+                                message=f"track '{track.name}' teaches "
+                                + (
+                                    f"in group '{track.group}'"
+                                    if track.group
+                                    else "in the main session"
+                                )
+                                + ", not here",
+                            )
+                active = meets and context.track_active(track, week.number, effective_day(session))
                 any_active = any_active or active
                 loc = functools.partial(
-                    Violation, rule=self.id, week=week.number, session=session.number
+                    Violation,
+                    rule=self.id,
+                    week=week.number,
+                    session=session.number,
+                    group=track.group,
                 )
                 for index, block in mine:
                     if block.module not in track.modules:
@@ -252,20 +295,21 @@ class LessonOrder(Rule):
     def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
         """Each track's blocks against its sequence."""
         known = {t.name for t in context.program.tracks}
-        for week, session, index, block in curriculum.blocks():
+        for week, session, index, block, group in placed_blocks(curriculum):
             if block.module is not None and block.track not in known:
                 yield Violation(
                     rule=self.id,
                     week=week.number,
                     session=session.number,
                     block=index,
+                    group=group,
                     message=f"lesson of '{block.module}' belongs to no track of the program"
                     + (f" ('{block.track}')" if block.track else ""),
                 )
         for track in context.program.tracks:
             sequence = context.sequence(track)
             cycles = context.cycles(track)
-            for position, (week, session, index, block) in enumerate(
+            for position, (week, session, index, block, group) in enumerate(
                 track_blocks(curriculum, track)
             ):
                 if position >= len(sequence) and not cycles:
@@ -274,6 +318,7 @@ class LessonOrder(Rule):
                         week=week.number,
                         session=session.number,
                         block=index,
+                        group=group,
                         message=f"track '{track.name}' has no lessons left to teach here "
                         "(it does not repeat)",
                     )
@@ -289,6 +334,7 @@ class LessonOrder(Rule):
                         week=week.number,
                         session=session.number,
                         block=index,
+                        group=group,
                         message=f"expected lesson {want.number} of '{want.module}' next in track "
                         f"'{track.name}', found lesson {block.lesson} of '{block.module}'",
                     )
@@ -324,7 +370,7 @@ class Prerequisites(Rule):
     def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
         """First lessons against the modules completed before them, block by block."""
         completed: set[str] = set()
-        for week, session, index, block in curriculum.blocks():
+        for week, session, index, block, group in placed_blocks(curriculum):
             if block.module is None or block.lesson is None or block.module not in context.catalog:
                 continue
             module = context.catalog.module(block.module)
@@ -336,6 +382,7 @@ class Prerequisites(Rule):
                         week=week.number,
                         session=session.number,
                         block=index,
+                        group=group,
                         message=f"'{module.id}' starts before "
                         f"{', '.join(repr(m) for m in missing)} is complete",
                     )
@@ -391,7 +438,10 @@ class CoreDelivery(Rule):
 
     @classmethod
     def from_program(cls, program: Program) -> Iterator[Rule]:
-        """One rule per core track."""
+        """One rule per core track of a closed cohort (with admission, each patient's
+        share is checked instead)."""
+        if program.admission is not None:
+            return
         for i, track in enumerate(program.tracks):
             if track.core:
                 yield cls(track=track, index=i, id=f"tracks[{i}].core")
