@@ -16,9 +16,8 @@ import attrs
 
 from iopkit._session import Block, Session, SessionGroup
 from iopkit._types import Place
-from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum
-from iopkit.curriculum._program import Every, Program, phase_weeks
+from iopkit.curriculum._program import Admission, Every, Program, phase_weeks
 
 
 @attrs.frozen
@@ -170,6 +169,21 @@ class Walker:
         return admission_points(self.curriculum)
 
     @cached_property
+    def planned(self) -> tuple[Journey, ...]:
+        """The journeys groups are planned for: every journey, except that with admission
+        at module starts (which depend on where lessons fall) a patient may start in any
+        week."""
+        admission = self.program.admission
+        if admission is None or admission.track is None:
+            return self.journeys
+        points = admission_points(self.curriculum, every_week=True)
+        return tuple(
+            self.journey(point, stay)
+            for point in points
+            for stay in self.program.patient_stay.lengths()
+        )
+
+    @cached_property
     def journeys(self) -> tuple[Journey, ...]:
         """Every journey: each admission point with each stay length."""
         result = []
@@ -265,10 +279,15 @@ def sittings(session: Session) -> list[tuple[SessionGroup | None, tuple[Block, .
     return [(group, blocks) for _, _, group, blocks in items]
 
 
-def admission_points(curriculum: Curriculum) -> tuple[AdmissionPoint, ...]:
-    """Every session at which a patient may be admitted, in order."""
+def admission_points(
+    curriculum: Curriculum, *, every_week: bool = False
+) -> tuple[AdmissionPoint, ...]:
+    """Every session at which a patient may be admitted, in order (``every_week``: as if
+    patients started at the first session of any week)."""
     program = curriculum.program
     admission = program.admission
+    if every_week:
+        admission = Admission(every=Every.WEEK)
     total = len(curriculum.weeks)
     last = total if program.cycle else total - program.patient_stay.max + 1
     points: list[AdmissionPoint] = []
@@ -371,7 +390,19 @@ def _week_of(curriculum: Curriculum, day: dt.date, run: int) -> int:
 
 
 def _when(walker: Walker) -> str:
+    """When patients can start, in words: their weeks, and their dates when known."""
     points = walker.points
     weeks = sorted({p.week for p in points})
     shown = ", ".join(str(w) for w in weeks[:12]) + (", ..." if len(weeks) > 12 else "")
-    return f"patients start in {plural(len(weeks), 'week')}: {shown}"
+    text = (
+        f"patients start in week {shown}" if len(weeks) == 1 else f"patients start in weeks {shown}"
+    )
+    dates = [
+        d.isoformat()
+        for p in points[:6]
+        if (d := walker.curriculum.weeks[p.week - 1].sessions[p.index].date) is not None
+    ]
+    if dates:
+        more = ", ..." if len(points) > 6 else ""
+        text += f" (on {', '.join(dates)}{more})"
+    return text

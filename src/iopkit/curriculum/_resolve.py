@@ -14,8 +14,9 @@ from typing import Any
 
 from iopkit._catalog import Catalog
 from iopkit.curriculum._profile import Profile
-from iopkit.curriculum._program import Program
+from iopkit.curriculum._program import Program, Weeks
 from iopkit.curriculum._rules import Inputs
+from iopkit.curriculum._selector import Selector
 from iopkit.errors import Problem, ProgramError
 
 #: The name that stands for the built-in catalog in a program's ``catalogs`` list.
@@ -168,14 +169,79 @@ def check_references(program: Program, catalog: Catalog) -> None:
                         pointer="/session/breaks/activity",
                     )
                 )
-    for i, req in enumerate(program.require):
-        sel = req.selector
+    tracks = {t.name for t in program.tracks}
+
+    def selected(sel: Selector, ptr: str) -> None:
         if sel.activity is not None:
-            need(sel.activity, f"/require/{i}/activity", catalog.activity)
+            need(sel.activity, f"{ptr}/activity", catalog.activity)
         if sel.modality is not None:
-            need(sel.modality, f"/require/{i}/modality", catalog.modality)
+            need(sel.modality, f"{ptr}/modality", catalog.modality)
+        if sel.module is not None:
+            need(sel.module, f"{ptr}/module", catalog.module)
+        if sel.track is not None and sel.track not in tracks:
+            problems.append(
+                Problem(
+                    message=f"no track named {sel.track!r} (the tracks: "
+                    f"{', '.join(sorted(tracks)) or 'none'})",
+                    file=file,
+                    pointer=f"{ptr}/track",
+                )
+            )
+
+    for i, req in enumerate(program.require):
+        selected(req.selector, f"/require/{i}")
+        if req.weeks is not None:
+            beyond = [w for w in req.week_numbers(520) if w > program.weeks]
+            if beyond and not (isinstance(req.weeks, Weeks) and req.weeks.from_ <= program.weeks):
+                problems.append(
+                    Problem(
+                        message=f"week {beyond[0]} is after the program's last week "
+                        f"({program.weeks})",
+                        file=file,
+                        pointer=f"/require/{i}/weeks",
+                    )
+                )
+    for i, entry in enumerate(shape.order):
+        selected(entry.selector, f"/session/order/{i}")
+        for name in ("before", "directly_before", "not_directly_after"):
+            other = getattr(entry, name)
+            if other is not None:
+                selected(other, f"/session/order/{i}/{name}")
     for i, track in enumerate(program.tracks):
         for j, module in enumerate(track.modules):
             need(module, f"/tracks/{i}/modules/{j}", catalog.module)
+    for i, group in enumerate(program.groups):
+        for j, item in enumerate(group.fill or ()):
+            need(item, f"/groups/{i}/fill/{j}", catalog.activity)
+    if program.cycle:
+        problems += _cycle_problems(program, catalog)
     if problems:
         raise ProgramError(problems)
+
+
+def _cycle_problems(program: Program, catalog: Catalog) -> list[Problem]:
+    """Modules too long for the cycle: a cycle runs each track whole, so a module whose
+    lessons need more weeks than the cycle has can never fit."""
+    problems = []
+    days = len(program.days)
+    for i, track in enumerate(program.tracks):
+        active = len(track.days) if track.days is not None else days
+        per_week = active * (track.per_session.max if track.per_session.max is not None else 10**6)
+        if track.per_week.max is not None:
+            per_week = min(per_week, track.per_week.max)
+        most = per_week * program.weeks
+        for j, module_id in enumerate(track.modules):
+            if module_id not in catalog:
+                continue
+            lessons = len(catalog.module(module_id).lessons)
+            if lessons > most:
+                problems.append(
+                    Problem(
+                        message=f"module {module_id!r} has {lessons} lessons, but a cycle of "
+                        f"{program.weeks} weeks holds at most {most} lessons of track "
+                        f"{track.name!r}: the cycle is shorter than the module",
+                        file=program.file,
+                        pointer=f"/tracks/{i}/modules/{j}",
+                    )
+                )
+    return problems

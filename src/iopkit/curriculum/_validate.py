@@ -7,12 +7,12 @@ from collections.abc import Iterable
 import attrs
 
 from iopkit._catalog import Catalog
+from iopkit._checks import READ_CURRICULUM, expect
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import Program
 from iopkit.curriculum._resolve import resolve
 from iopkit.curriculum._rules import Context, Violation, all_rules, run
-from iopkit.errors import Problem, ProgramError
 
 
 def _violations(value: Iterable[Violation]) -> tuple[Violation, ...]:
@@ -82,25 +82,10 @@ def validate(
         ProgramError: an argument is not what it should be, or the program names
             something its catalog does not have.
     """
-    if not isinstance(curriculum, Curriculum):
-        raise ProgramError(
-            [
-                Problem(
-                    message=f"validate() takes a Curriculum (got {type(curriculum).__name__}); "
-                    "to read a file use load_curriculum(path)",
-                    pointer="curriculum",
-                )
-            ]
-        )
-    if program is not None and not isinstance(program, Program):
-        raise ProgramError(
-            [
-                Problem(
-                    message=f"program must be a Program (got {type(program).__name__})",
-                    pointer="program",
-                )
-            ]
-        )
+    expect(curriculum, Curriculum, "validate() takes a Curriculum", READ_CURRICULUM)
+    expect(program, (Program, type(None)), "program must be a Program or None")
+    expect(profiles, (str, Profile, Iterable), "profiles must be profile ids or Profile objects")
+    expect(catalog, (Catalog, type(None)), "catalog must be a Catalog or None")
     if isinstance(profiles, str):
         profiles = (profiles,)
     program = program or curriculum.program

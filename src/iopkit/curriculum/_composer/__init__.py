@@ -14,13 +14,14 @@ import attrs
 
 from iopkit._budget import Budget, Meter
 from iopkit._catalog import Catalog
+from iopkit._checks import READ_PROGRAM, expect
 from iopkit.curriculum._composer._explain import (
     WITNESS_FILLERS,
     WITNESS_WORK,
     explain,
     quick_conflict,
 )
-from iopkit.curriculum._composer._menu import book_for
+from iopkit.curriculum._composer._menu import FillerClass, book_for
 from iopkit.curriculum._composer._model import build_model
 from iopkit.curriculum._composer._realise import Realiser
 from iopkit.curriculum._composer._search import Search
@@ -29,47 +30,12 @@ from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import Program
 from iopkit.curriculum._resolve import resolve
 from iopkit.curriculum._rules import Context, Inputs, all_rules, run
-from iopkit.errors import BudgetExceededError, Problem, ProgramError
+from iopkit.errors import BudgetExceededError
 
 #: The largest curriculum file iopkit reads back (JSON), so the largest it composes.
 MAX_RESULT_BYTES = 16 * 2**20
 #: About how many bytes of JSON one block takes (with its objectives).
 BYTES_PER_BLOCK = 420
-
-
-def _check_arguments(program: object, catalog: object, seed: object) -> None:
-    if not isinstance(program, Program):
-        hint = (
-            "; to read a file use load_program(path)"
-            if isinstance(program, str | bytes) or hasattr(program, "__fspath__")
-            else ""
-        )
-        raise ProgramError(
-            [
-                Problem(
-                    message=f"compose() takes a Program (got {type(program).__name__}){hint}",
-                    pointer="program",
-                )
-            ]
-        )
-    if catalog is not None and not isinstance(catalog, Catalog):
-        raise ProgramError(
-            [
-                Problem(
-                    message=f"catalog must be a Catalog (got {type(catalog).__name__})",
-                    pointer="catalog",
-                )
-            ]
-        )
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ProgramError(
-            [
-                Problem(
-                    message=f"seed must be a whole number (got {type(seed).__name__})",
-                    pointer="seed",
-                )
-            ]
-        )
 
 
 def compose(
@@ -103,7 +69,10 @@ def compose(
         ProgramError: an argument is not what it should be, or the program names
             something the catalog does not have.
     """
-    _check_arguments(program, catalog, seed)
+    expect(program, Program, "compose() takes a Program", READ_PROGRAM)
+    expect(catalog, (Catalog, type(None)), "catalog must be a Catalog or None")
+    expect(seed, int, "seed must be a whole number")
+    expect(profiles, (str, Profile, Iterable), "profiles must be profile ids or Profile objects")
     if isinstance(profiles, str | Profile):
         profiles = (profiles,)
     meter = Meter(Budget.of(budget))
@@ -125,7 +94,10 @@ def compose_inputs(inputs: Inputs, seed: int, meter: Meter) -> Curriculum:
     blocks += sum(len(run) for pick in search.picks for run in pick.choice.plans[0].runs)
     if blocks * BYTES_PER_BLOCK > MAX_RESULT_BYTES:
         raise BudgetExceededError(MAX_RESULT_BYTES // 2**20, "composing", "size")
-    weeks = Realiser(model, search.book.classes, seed).weeks(search)
+    streams: dict[str | None, tuple[FillerClass, ...]] = {
+        name: book.classes for (name, _), book in search.books.items() if name is not None
+    }
+    weeks = Realiser(model, search.book.classes, seed, streams).weeks(search)
     result = Curriculum(
         program=attrs.evolve(inputs.program, catalog=inputs.catalog), weeks=tuple(weeks)
     )
@@ -139,6 +111,8 @@ def compose_inputs(inputs: Inputs, seed: int, meter: Meter) -> Curriculum:
 
 def feasible(inputs: Inputs, meter: Meter) -> bool:
     """Whether some curriculum meets every limit of the inputs (the exact search)."""
+    expect(inputs, Inputs, "feasible() takes Inputs, as resolve() gives them")
+    expect(meter, Meter, "meter must be a Meter")
     rules = all_rules(inputs.program, inputs.profiles)
     model = build_model(Context(program=inputs.program, catalog=inputs.catalog), rules)
     if quick_conflict(model, rules) is not None:

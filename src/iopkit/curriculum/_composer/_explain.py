@@ -16,7 +16,7 @@ import attrs
 from iopkit._budget import Meter
 from iopkit._types import Weekday
 from iopkit.curriculum._composer._model import Model, Slot, build_model
-from iopkit.curriculum._program import Per
+from iopkit.curriculum._program import Every, Per, describe_phase, phase_weeks
 from iopkit.curriculum._rules import (
     Breaks,
     Change,
@@ -27,6 +27,7 @@ from iopkit.curriculum._rules import (
     Grid,
     Inputs,
     OpeningClosing,
+    PatientCoverage,
     RequirementRule,
     Rule,
     SessionLength,
@@ -63,7 +64,13 @@ class Conflict(NamedTuple):
 
 
 def quick_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
-    """A conflict found by arithmetic alone, or ``None``."""
+    """A conflict found by arithmetic alone, or ``None``. The arithmetic reads one
+    stream of sessions attended by everyone alike, so it is not tried for programs with
+    admission, groups or phases (the search decides those)."""
+    if model.open:
+        return _stay_conflict(model, rules)
+    if model.streams or any(c.phase is not None for c in model.counts):
+        return None
     session = model.session
     g = model.grid
     length = next((r for r in rules if isinstance(r, SessionLength)), None)
@@ -87,6 +94,64 @@ def quick_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         found = find(model, rules)
         if found is not None:
             return found
+    return None
+
+
+def _stay_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
+    """A core track with more lessons than some patient's weeks in it can hold: counted
+    from the patient's admission session, with each later week's most lessons."""
+    program = model.context.program
+    admission = program.admission
+    if admission is None or admission.track is not None:
+        return None
+    placements = {r.index: r for r in rules if isinstance(r, TrackPlacement)}
+    total = len(model.weeks)
+    stay = program.patient_stay.min
+    last = total if program.cycle else total - program.patient_stay.max + 1
+    for rule in rules:
+        if not isinstance(rule, PatientCoverage) or rule.index not in placements:
+            continue
+        spec = model.tracks[rule.index]
+        group = program.group(spec.stream) if spec.stream is not None else None
+        phase = phase_weeks(group.patient_weeks if group else None, stay)
+        wanted = len({(lesson.module, lesson.number) for lesson in spec.sequence})
+        for first in range(1, last + 1):
+            for layout in model.weeks[first - 1]:
+                mains = [i for i, slot in enumerate(layout.slots) if slot.group is None]
+                for position, start in enumerate(mains):
+                    slot = layout.slots[start]
+                    if admission.every is Every.WEEK and position > 0:
+                        continue
+                    if admission.dates is not None and slot.date not in admission.dates:
+                        continue
+                    room = 0
+                    if 1 in phase:
+                        active = sum(1 for s in layout.slots[start:] if spec.active(s))
+                        room = active * spec.per_session_max
+                        if spec.per_week_max is not None:
+                            room = min(room, spec.per_week_max)
+                    for k in range(2, stay + 1):
+                        if k not in phase:
+                            continue
+                        offset = first - 1 + k - 1
+                        if program.cycle:
+                            offset %= total
+                        elif offset >= total:
+                            break
+                        room += model.week_capacity(spec, offset)
+                    if room < wanted:
+                        when = f"week {first}"
+                        if slot.date is not None:
+                            when = f"{slot.day.value} {slot.date.isoformat()} (week {first})"
+                        elif position:
+                            when = f"{slot.day.value} of week {first}"
+                        weeks = describe_phase(group.patient_weeks) if group else "their stay"
+                        return Conflict(
+                            (placements[rule.index].id, rule.id),
+                            f"a patient admitted on {when} can receive at most "
+                            f"{plural(room, 'lesson')} of track '{spec.name}' in "
+                            f"{weeks}, but it has {plural(wanted, 'lesson')}",
+                        )
     return None
 
 
@@ -225,26 +290,36 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             if (span := session.units(a))
         ),
     ]
+    # what each requirement needs at least, per block: the same every week
+    needs: list[tuple[RequirementRule, int, frozenset[str]]] = []
+    for rule in rules:
+        if not isinstance(rule, RequirementRule) or rule.requirement.min == 0:
+            continue
+        if rule.requirement.per.value == "program":
+            continue
+        feature = next(
+            (f for f in session.features if f.selector == rule.requirement.selector), None
+        )
+        if feature is None:
+            continue
+        matching = [(a, span) for a, span in candidates if feature.may_count(a, span[1])]
+        if matching:
+            shortest = min(max(span[0], feature.min_units or 0) for _, span in matching)
+            needs.append((rule, shortest, frozenset(a.id for a, _ in matching)))
+    most = session.max_service()
+    shapes: set[tuple[int, tuple[bool, ...]]] = set()
     for w, layouts in enumerate(model.weeks):
         sessions = max(len(layout.slots) for layout in layouts)
+        active = tuple(any(spec.active(slot) for slot in layouts[0].slots) for spec in model.tracks)
+        if not any(active) and (sessions, active) in shapes:
+            continue  # the same demands as a week already checked
+        shapes.add((sessions, active))
         demands: list[tuple[int, str, frozenset[str], str]] = []  # (minutes, rule, ids, words)
-        for rule in rules:
-            if not isinstance(rule, RequirementRule) or rule.requirement.min == 0:
-                continue
+        for rule, shortest, ids in needs:
             req = rule.requirement
-            per = req.per.value
-            if per == "program":
-                continue
-            need = req.min * (sessions if per == "session" else 1)
-            feature = next((f for f in session.features if f.selector == req.selector), None)
-            if feature is None:
-                continue
-            matching = [(a, span) for a, span in candidates if feature.may_count(a, span[1])]
-            if not matching:
-                continue
-            shortest = min(max(span[0], feature.min_units or 0) for _, span in matching)
+            need = req.min * (sessions if req.per.value == "session" else 1)
             words = f"{need} {req.selector.describe(model.context.catalog, need)}"
-            demands.append((need * shortest, rule.id, frozenset(a.id for a, _ in matching), words))
+            demands.append((need * shortest, rule.id, ids, words))
         placements = {r.index: r for r in rules if isinstance(r, TrackPlacement)}
         for spec in model.tracks:
             placement = placements.get(spec.position)
@@ -276,10 +351,10 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             * sessions
         )
         total = fixed + sum(d[0] for d in chosen)
-        capacity = sessions * session.max_service()
+        capacity = sessions * most
         if chosen and total > capacity:
             named = [length.id, *(d[1] for d in chosen)]
-            if breaks is not None and session.max_service() < session.wall_hi:
+            if breaks is not None and most < session.wall_hi:
                 named.append(breaks.id)
             if fixed and oc is not None:
                 named.append(oc.id)

@@ -85,21 +85,27 @@ Variant = tuple[int, int, tuple[int, ...]]
 
 
 def variants(
-    activity: Activity, span: tuple[int, int], features: Sequence[Feature]
+    activity: Activity,
+    span: tuple[int, int],
+    features: Sequence[Feature],
+    module: str | None = None,
+    track: str | None = None,
 ) -> list[Variant]:
     """The activity's lengths split where a feature's minimum length changes its counts:
-    ``(lo, hi, counts)`` for each part."""
+    ``(lo, hi, counts)`` for each part (``module`` and ``track``: those of a lesson)."""
     lo, hi = span
     cuts = sorted(
         {
             f.min_units
             for f in features
-            if f.min_units is not None and lo < f.min_units <= hi and f.counts(activity, hi)
+            if f.min_units is not None
+            and lo < f.min_units <= hi
+            and f.counts(activity, hi, module, track)
         }
     )
     bounds = [lo, *cuts, hi + 1]
     return [
-        (a, b - 1, tuple(int(f.counts(activity, a)) for f in features))
+        (a, b - 1, tuple(int(f.counts(activity, a, module, track)) for f in features))
         for a, b in itertools.pairwise(bounds)
     ]
 
@@ -290,7 +296,8 @@ class MenuBook:
         reach: dict[tuple[tuple[int, ...], int], list[tuple[int, int]]] = {}
         packer = _Packer(session, precedence, counter, self.packings, fewest=cap is not None)
         # when no run between breaks can be too long, only the sums of lengths matter
-        loose = session.breaks is None or session.breaks.after >= most
+        # (unless order limits care which pieces share a run)
+        loose = (session.breaks is None or session.breaks.after >= most) and not session.order
         for fixed in itertools.product(*fixed_options):
             raw = [sum(p.counts[j] for p in fixed) for j in range(width)]
             low = sum(p.lo for p in fixed)
@@ -534,14 +541,14 @@ class _Packer:
         """``(breaks, plan)`` for each number of breaks that adds service totals not yet
         ``covered`` (``covered(breaks, lo, hi)``)."""
         session = self.session
-        if not pieces:
+        if not pieces or not self._placeable(pieces):
             return
         low = sum(p.lo for p in pieces)
         high = sum(p.hi for p in pieces)
         spec = session.breaks
         if spec is None:
             lo, hi = max(low, session.wall_lo), min(high, session.wall_hi)
-            if lo <= hi:
+            if lo <= hi and self._arranges((pieces,)):
                 yield 0, Plan((pieces,), lo, hi)
             return
         size, capacity = spec.size, spec.after
@@ -561,10 +568,10 @@ class _Packer:
             if bound < window_lo or covered(breaks, window_lo, bound):
                 continue
             if breaks == 0:  # one run: it fits or it does not
-                if low <= capacity:
+                if low <= capacity and self._arranges((pieces,)):
                     yield 0, Plan((pieces,), window_lo, min(capacity, high, window_hi))
                 continue
-            if capacity >= high:  # no run can be too long: any cut into runs will do
+            if capacity >= high and not session.order:  # any cut into runs will do
                 runs = _cut(pieces, breaks + 1, self.precedence)
                 if runs is not None:
                     yield breaks, Plan(runs, window_lo, min(high, window_hi))
@@ -574,6 +581,31 @@ class _Packer:
                 runs, top = found
                 yield breaks, Plan(runs, window_lo, min(top, window_hi))
 
+    def _placeable(self, pieces: tuple[Piece, ...]) -> bool:
+        """Whether the pieces have a sequence keeping the order limits that only ask where
+        pieces stand (before, at the start, at the end) with the opening, closing and
+        lesson order. Breaks do not change where pieces stand, so pieces without one have
+        no plan at all: checked once here, instead of at every way of cutting them into
+        runs."""
+        if not self.session.order:
+            return True
+        from iopkit.curriculum._composer._arrange import BEFORE, END, START, arrangement
+
+        placing = tuple(o for o in self.session.order if o.relation in (BEFORE, START, END))
+        if not placing:
+            return True
+        self.counter.tick(1)
+        return arrangement((pieces,), placing, self.precedence) is not None
+
+    def _arranges(self, runs: tuple[tuple[Piece, ...], ...]) -> bool:
+        """Whether the runs can be laid out keeping the session's order limits."""
+        if not self.session.order:
+            return True
+        from iopkit.curriculum._composer._arrange import arrangement
+
+        self.counter.tick(len(runs))
+        return arrangement(runs, self.session.order, self.precedence) is not None
+
     def _packed(
         self, pieces: tuple[Piece, ...], count: int, need: int, want: int
     ) -> tuple[tuple[tuple[Piece, ...], ...], int] | None:
@@ -581,12 +613,14 @@ class _Packer:
             range(len(pieces)),
             key=lambda i: (pieces[i].lo, pieces[i].hi, pieces[i].role, pieces[i].rank),
         )
+        ordered = bool(self.session.order)
         shape = tuple(
             (
                 pieces[i].lo,
                 pieces[i].hi,
                 pieces[i].role,
                 pieces[i].rank if pieces[i].role != Role.FILLER else -1,
+                pieces[i].counts if ordered else (),
             )
             for i in order
         )
@@ -604,6 +638,7 @@ class _Packer:
                 need,
                 want,
                 self.counter.tick,
+                self._arranges if ordered else None,
             )
             if found is None:
                 cached = None
@@ -720,6 +755,7 @@ def partition(
     need: int,
     want: int,
     tick: Callable[[int], None],
+    arranges: Callable[[tuple[tuple[Piece, ...], ...]], bool] | None = None,
 ) -> tuple[tuple[tuple[Piece, ...], ...], int] | None:
     """Split pieces into ``count`` non-empty runs of at most ``capacity`` service units each
     (opening pieces in the first run, closing in the last, lessons as ``precedence`` orders
@@ -782,6 +818,8 @@ def partition(
     best_value = -1
     best: tuple[tuple[Piece, ...], ...] | None = None
     greedy = _greedy(pieces, order, count, capacity, before, tick)
+    if greedy is not None and arranges is not None and not arranges(greedy[1]):
+        greedy = None
     if greedy is not None:
         best_value, best = greedy
         if best_value >= enough:
@@ -798,10 +836,13 @@ def partition(
         if pos == n:
             total = value()
             if total > best_value:
-                best_value = total
-                best = tuple(
+                runs = tuple(
                     tuple(pieces[i] for i in range(n) if where[i] == r) for r in range(count)
                 )
+                if arranges is not None and not arranges(runs):
+                    return None
+                best_value = total
+                best = runs
             stop = total >= enough
             return None
         if min(count * capacity, value() + remaining_hi[pos]) <= best_value:

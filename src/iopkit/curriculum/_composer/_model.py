@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from iopkit._activity import MAX_ACTIVITY_MINUTES, Activity
-from iopkit._types import Range, Weekday
-from iopkit.curriculum._program import Per
+from iopkit._types import Place, Range, Weekday
+from iopkit.curriculum._program import Every, Group, PatientWeeks, Per, phase_weeks
 from iopkit.curriculum._rules import Context, Lesson, day_order
 from iopkit.curriculum._selector import Selector
 
@@ -29,13 +29,16 @@ DAY = 1440
 
 
 class Slot(NamedTuple):
-    """A session in the calendar: its week (1-based), weekday and date; a make-up
-    session also names the closed date it replaces."""
+    """A sitting in the calendar: its week (1-based), weekday and date; a make-up
+    session also names the closed date it replaces; a group's sitting names its group
+    (``None`` for a session's main blocks)."""
 
     week: int
     day: Weekday
     date: dt.date | None
     replaces: dt.date | None = None
+    group: str | None = None
+    variant: int = 0  # which per-session bounds with a filter apply (Model.variants)
 
     @property
     def effective_day(self) -> Weekday:
@@ -43,10 +46,32 @@ class Slot(NamedTuple):
         return Weekday.of(self.replaces.weekday()) if self.replaces is not None else self.day
 
 
+class Bounds(NamedTuple):
+    """What one pattern of attendance must meet in a week: per weekly-minutes limit and
+    per weekly count, ``(min, max)`` in units or blocks (``0`` and ``None`` where no
+    patient present needs it); per long-session limit, the sessions needed."""
+
+    minutes: tuple[tuple[int, int | None], ...]
+    counts: tuple[tuple[int, int | None], ...]
+    long: tuple[int, ...]
+
+
 class Layout(NamedTuple):
-    """One way to lay out a week's sessions (which closed sessions are made up)."""
+    """One way to lay out a week's sittings (which closed sessions are made up, which
+    groups meet), with who attends what.
+
+    ``masks[i]`` has bit ``p`` set when patients of pattern ``p`` attend slot ``i``;
+    ``bounds[p]`` is what pattern ``p`` must meet this week (``None``: no patient of it is
+    present); ``closed`` is the pattern of a closed cohort's patients (``None`` with
+    admission), and ``program[c]`` whether the program-wide count ``c`` counts this week
+    for them."""
 
     slots: tuple[Slot, ...]
+    masks: tuple[int, ...] = ()
+    bounds: tuple[Bounds | None, ...] = ()
+    closed: int | None = 0
+    program: tuple[bool, ...] = ()
+    filters: tuple[int, ...] = ()  # per slot: bit c set when count c counts in it
 
 
 class Feature(NamedTuple):
@@ -57,28 +82,63 @@ class Feature(NamedTuple):
     min_units: int | None
     cap: int
 
-    def counts(self, activity: Activity, units: int) -> bool:
-        """Whether a block of ``activity`` lasting ``units`` counts."""
+    def counts(
+        self,
+        activity: Activity,
+        units: int,
+        module: str | None = None,
+        track: str | None = None,
+    ) -> bool:
+        """Whether a block of ``activity`` lasting ``units`` counts (``module`` and
+        ``track``: those of a lesson)."""
         if activity.is_break:
             return False
         if self.min_units is not None and units < self.min_units:
             return False
         return self.selector.matches_kind(
-            activity.id, activity.kind, activity.modality, activity.format
+            activity.id, activity.kind, activity.modality, activity.format, module, track
         )
 
-    def may_count(self, activity: Activity, hi_units: int) -> bool:
+    def may_count(
+        self,
+        activity: Activity,
+        hi_units: int,
+        module: str | None = None,
+        track: str | None = None,
+    ) -> bool:
         """Whether some length up to ``hi_units`` of ``activity`` counts."""
-        return self.counts(activity, hi_units)
+        return self.counts(activity, hi_units, module, track)
+
+
+class SlotFilter(NamedTuple):
+    """Which sessions a requirement counts in: on some days, in some weeks, or only the
+    first or last session of a week (``None`` leaves that part open)."""
+
+    days: frozenset[Weekday] | None = None
+    weeks: frozenset[int] | None = None
+    which: str | None = None  # "first" or "last"
+
+    def matches(self, slot: Slot, first: bool, last: bool) -> bool:
+        """Whether a sitting counts (``first``/``last``: its session is the week's first or
+        last)."""
+        if self.days is not None and slot.effective_day not in self.days:
+            return False
+        if self.weeks is not None and slot.week not in self.weeks:
+            return False
+        if self.which == "first" and not first:
+            return False
+        return not (self.which == "last" and not last)
 
 
 class SessionBound(NamedTuple):
-    """Per-session bounds on a feature (a ``per: session`` requirement)."""
+    """Per-session bounds on a feature (a ``per: session`` requirement), in the sessions
+    ``where`` says (all when ``None``)."""
 
     rule_id: str
     feature: int
     min: int
     max: int | None
+    where: SlotFilter | None = None
 
 
 class CountLimit(NamedTuple):
@@ -89,10 +149,13 @@ class CountLimit(NamedTuple):
     per: Per
     min: int
     max: int | None
+    phase: tuple[PatientWeeks, ...] | None = None
+    where: SlotFilter | None = None
 
 
 class MinutesLimit(NamedTuple):
-    """Bounds on each week's minutes (service, or wall-clock with ``wall``)."""
+    """Bounds on each week's minutes (service, or wall-clock with ``wall``); the last
+    ``taper_weeks`` weeks of each patient's stay may fall below the minimum."""
 
     rule_id: str
     min: int  # units
@@ -102,12 +165,22 @@ class MinutesLimit(NamedTuple):
 
 
 class LongLimit(NamedTuple):
-    """At least ``sessions`` sessions a week of at least ``units`` service units."""
+    """At least ``sessions`` sessions a week of at least ``units`` service units (not in
+    the last ``taper_weeks`` weeks of a stay)."""
 
     rule_id: str
     sessions: int
     units: int
     taper_weeks: int
+
+
+class Audience(NamedTuple):
+    """Patients present in a week: in their week ``k`` of a stay of ``stay`` weeks,
+    attending from slot ``start`` of the layout (0: the whole week)."""
+
+    k: int
+    stay: int
+    start: int
 
 
 class BreakSpec(NamedTuple):
@@ -132,6 +205,7 @@ class SessionModel(NamedTuple):
     bounds: tuple[SessionBound, ...]
     no_repeat: bool
     lengths: tuple[tuple[str, int, int], ...]  # (activity id, lo, hi) in units, usable only
+    order: tuple[Any, ...] = ()  # order limits inside a session (OrderLimit)
 
     def units(self, activity: Activity) -> tuple[int, int] | None:
         """An activity's lengths in units, or ``None`` when none is on the grid."""
@@ -176,10 +250,12 @@ class TrackSpec(NamedTuple):
     last_week: int
     days: frozenset[Weekday] | None
     completed_at: tuple[frozenset[str], ...]  # modules completed after p lessons (p <= len)
+    stream: str | None = None  # the group whose sittings hold the lessons (None: main)
+    standalone: bool = False
 
     def active(self, slot: Slot) -> bool:
-        """Whether the track may place lessons in this session."""
-        if not self.first_week <= slot.week <= self.last_week:
+        """Whether the track may place lessons in this sitting."""
+        if slot.group != self.stream or not self.first_week <= slot.week <= self.last_week:
             return False
         return self.days is None or slot.effective_day in self.days
 
@@ -223,6 +299,36 @@ class Model(NamedTuple):
     coverage: Coverage | None
     unusable: tuple[tuple[str, str], ...]  # (activity id, why) for activities off the grid
     trackers: tuple[Any, ...]
+    streams: tuple[tuple[str, SessionModel], ...] = ()  # each group's sittings
+    patterns: tuple[frozenset[str], ...] = (frozenset(),)  # the groups each pattern attends
+    open: bool = False  # patients are admitted at several points
+    cycle: bool = False
+    whole_runs: bool = False
+    variants: tuple[tuple[SessionBound, ...], ...] = ((),)  # filtered per-session bounds
+
+    def counts_in(self, layout: Layout, i: int, c: int) -> bool:
+        """Whether count ``c`` counts in slot ``i`` of the layout."""
+        return not layout.filters or bool(layout.filters[i] >> c & 1)
+
+    @property
+    def pinned(self) -> bool:
+        """Whether sittings take exact service lengths while the search runs: patients
+        of different patterns attend different sittings, so their weekly sums must be
+        exact as they are built."""
+        return len(self.patterns) > 1
+
+    def session_for(self, slot: Slot) -> SessionModel:
+        """The session model of a sitting: the main session's, or its group's, with the
+        per-session bounds that apply to it."""
+        found = self.session if slot.group is None else None
+        for name, model in self.streams:
+            if name == slot.group:
+                found = model
+        if found is None:  # pragma: no cover - slots name the model's groups
+            raise KeyError(slot.group)
+        if slot.variant:
+            found = found._replace(bounds=found.bounds + self.variants[slot.variant])
+        return found
 
     def requires(self, module: str) -> tuple[str, ...]:
         """The modules a module requires (empty when prerequisites are not in force)."""
@@ -263,8 +369,18 @@ class ModelBuilder:
         self._no_repeat = False
         self._catalog_lengths = False
         self._calendar = False
-        self._session_counts: list[tuple[str, Selector, int, int | None]] = []
-        self._counts: list[tuple[str, Selector, Per, int, int | None]] = []
+        self._session_counts: list[tuple[str, Selector, int, int | None, SlotFilter | None]] = []
+        self._counts: list[
+            tuple[
+                str,
+                Selector,
+                Per,
+                int,
+                int | None,
+                tuple[PatientWeeks, ...] | None,
+                SlotFilter | None,
+            ]
+        ] = []
         self._minutes: list[tuple[str, int, int | None, bool, int]] = []
         self._long: list[tuple[str, int, int, int]] = []
         self._paces: dict[
@@ -275,6 +391,7 @@ class ModelBuilder:
         self._prerequisites = False
         self._coverage: tuple[str, int] | None = None
         self._trackers: list[Any] = []
+        self._order: list[tuple[str, str, Selector, Selector | None]] = []
         self._groups = False
         self._patient_order = False
         self._reach: dict[int, str] = {}
@@ -320,10 +437,16 @@ class ModelBuilder:
         self._catalog_lengths = True
 
     def count_per_session(
-        self, rule_id: str, selector: Selector, minimum: int, maximum: int | None
+        self,
+        rule_id: str,
+        selector: Selector,
+        minimum: int,
+        maximum: int | None,
+        where: SlotFilter | None = None,
     ) -> None:
-        """Blocks matching ``selector`` in each session lie within the bounds."""
-        self._session_counts.append((rule_id, selector, minimum, maximum))
+        """Blocks matching ``selector`` in each session (of those ``where`` says) lie
+        within the bounds."""
+        self._session_counts.append((rule_id, selector, minimum, maximum, where))
 
     # across sessions ------------------------------------------------------------------
 
@@ -333,11 +456,19 @@ class ModelBuilder:
         self._calendar = True
 
     def count(
-        self, rule_id: str, selector: Selector, per: Per, minimum: int, maximum: int | None
+        self,
+        rule_id: str,
+        selector: Selector,
+        per: Per,
+        minimum: int,
+        maximum: int | None,
+        patient_weeks: tuple[PatientWeeks, ...] | None = None,
+        where: SlotFilter | None = None,
     ) -> None:
-        """Blocks matching ``selector`` over each week (or the program) lie within the
-        bounds."""
-        self._counts.append((rule_id, selector, per, minimum, maximum))
+        """Blocks matching ``selector`` that each patient attends over each week (or
+        their stay) lie within the bounds, for patients in ``patient_weeks`` (all when
+        ``None``), counted in the sessions ``where`` says (all when ``None``)."""
+        self._counts.append((rule_id, selector, per, minimum, maximum, patient_weeks, where))
 
     def weekly_minutes(
         self,
@@ -386,6 +517,12 @@ class ModelBuilder:
     def cover_every_stay(self, rule_id: str, stay_weeks: int) -> None:
         """Every window of ``stay_weeks`` weeks holds every lesson of every core track."""
         self._coverage = (rule_id, stay_weeks)
+
+    def order(self, rule_id: str, relation: str, x: Selector, y: Selector | None) -> None:
+        """Inside every sitting, blocks matching ``x`` stand in ``relation`` to blocks
+        matching ``y``: ``before``, ``directly_before``, ``not_directly_after``; or, with
+        no ``y``, at the ``start`` or the ``end``."""
+        self._order.append((rule_id, relation, x, y))
 
     def groups(self, rule_id: str) -> None:
         """Groups meet beside, before or after sessions for the patients of their phase."""
@@ -450,7 +587,14 @@ class ModelBuilder:
             if not a.is_break and a.id not in fixed and (allowed is None or a.id in allowed)
         ]
         sequences = [self.context.sequence(t) for t in program.tracks]
+        group_fill = {
+            a
+            for g in (program.groups if self._groups else ())
+            for a in (g.fill or ())
+            if a in catalog and not catalog.activity(a).is_break
+        }
         used: list[Activity] = [*opening, *closing, *pool_all]
+        used += [catalog.activity(a) for a in sorted(group_fill)]
         used += [catalog.activity(step.activity) for seq in sequences for step in seq]
         lengths: dict[str, tuple[int, int]] = {}
         for activity in used:
@@ -482,21 +626,35 @@ class ModelBuilder:
             return maximum + 1 if maximum is not None else minimum
 
         counts = []
-        for rule_id, selector, per, minimum, maximum in self._counts:
+        for rule_id, selector, per, minimum, maximum, phase, where in self._counts:
             if minimum == 0 and maximum is None:
                 continue  # counts nothing
             counts.append(
                 CountLimit(
-                    rule_id, feature(selector, cap_of(minimum, maximum)), per, minimum, maximum
+                    rule_id,
+                    feature(selector, cap_of(minimum, maximum)),
+                    per,
+                    minimum,
+                    maximum,
+                    phase,
+                    where,
                 )
             )
         bounds = []
-        for rule_id, selector, minimum, maximum in self._session_counts:
+        for rule_id, selector, minimum, maximum, where in self._session_counts:
             if minimum == 0 and maximum is None:
                 continue
             bounds.append(
-                SessionBound(rule_id, feature(selector, cap_of(minimum, maximum)), minimum, maximum)
+                SessionBound(
+                    rule_id, feature(selector, cap_of(minimum, maximum)), minimum, maximum, where
+                )
             )
+        from iopkit.curriculum._composer._arrange import OrderLimit
+
+        order = tuple(
+            OrderLimit(rule_id, relation, feature(x, 1), feature(y, 1) if y is not None else -1)
+            for rule_id, relation, x, y in self._order
+        )
         features = [f._replace(cap=c) for f, c in zip(features, caps, strict=True)]
         session = SessionModel(
             wall_lo=wall_lo,
@@ -506,9 +664,10 @@ class ModelBuilder:
             breaks=spec,
             pool=pool,
             features=tuple(features),
-            bounds=tuple(bounds),
+            bounds=tuple(b for b in bounds if b.where is None),
             no_repeat=self._no_repeat,
             lengths=tuple(sorted((k, lo, hi) for k, (lo, hi) in lengths.items())),
+            order=order,
         )
         weekly = tuple(
             MinutesLimit(
@@ -524,7 +683,22 @@ class ModelBuilder:
             LongLimit(rule_id, count, math.ceil(minutes_ / g), taper)
             for rule_id, count, minutes_, taper in self._long
         )
-        tracks = tuple(self._track(i, seq, session) for i, seq in enumerate(sequences))
+        streams = tuple(
+            (group.name, self._group_model(group, session, lengths))
+            for group in (program.groups if self._groups else ())
+        )
+        stream_of = dict(streams)
+        tracks = tuple(
+            self._track(
+                i,
+                seq,
+                stream_of.get(program.tracks[i].group or "", session),
+            )
+            for i, seq in enumerate(sequences)
+        )
+        patterns, layouts, variants = self._attendance(
+            weekly, tuple(counts), long, tuple(b for b in bounds if b.where is not None)
+        )
         coverage = None
         if self._coverage is not None:
             rule_id, stay = self._coverage
@@ -535,10 +709,10 @@ class ModelBuilder:
             if self._prerequisites
             else ()
         )
-        return Model(
+        model = Model(
             context=self.context,
             grid=g,
-            weeks=self._weeks(),
+            weeks=layouts,
             session=session,
             counts=tuple(counts),
             minutes=weekly,
@@ -548,6 +722,256 @@ class ModelBuilder:
             coverage=coverage,
             unusable=tuple(unusable),
             trackers=tuple(self._trackers),
+            streams=streams,
+            patterns=patterns,
+            open=program.admission is not None,
+            cycle=program.cycle,
+            whole_runs=self._whole_runs,
+            variants=variants,
+        )
+        if program.admission is None:
+            return model
+        from iopkit.curriculum._composer._windows import Windows
+
+        windows = Windows(
+            model, order=self._patient_order, reach=dict(self._reach), counts=tuple(counts)
+        )
+        return model._replace(trackers=(*model.trackers, windows))
+
+    def _group_model(
+        self, group: Group, session: SessionModel, lengths: dict[str, tuple[int, int]]
+    ) -> SessionModel:
+        """The session model of a group's sittings: a beside group is a session of its
+        own; a group before or after one holds its lessons and its own fill only."""
+        g = self._grid
+        catalog = self.context.catalog
+        beside = group.place is Place.BESIDE
+        if group.minutes is not None:
+            wall_lo = max(1, math.ceil(group.minutes.min / g))
+            wall_hi = (group.minutes.max or group.minutes.min) // g
+        else:
+            wall_lo, wall_hi = session.wall_lo, session.wall_hi
+        if group.fill is not None:
+            pool = tuple(
+                catalog.activity(a)
+                for a in group.fill
+                if a in lengths and not catalog.activity(a).is_break
+            )
+        else:
+            pool = session.pool if beside else ()
+        return session._replace(
+            wall_lo=wall_lo,
+            wall_hi=wall_hi,
+            opening=session.opening if beside else (),
+            closing=session.closing if beside else (),
+            pool=pool,
+            bounds=session.bounds if beside else (),
+        )
+
+    def _audiences(self, week: int, main: tuple[Slot, ...]) -> list[Audience]:
+        """The patients present in a week, with the layout's main slots."""
+        program = self.context.program
+        total = program.weeks
+        admission = program.admission
+        if admission is None:
+            return [Audience(week, total, 0)]
+        stays = program.patient_stay.lengths()
+        longest = program.patient_stay.max
+        last = total if program.cycle else total - longest + 1
+        result: list[Audience] = []
+        for first in range(1, last + 1):
+            if admission.dates is not None:
+                starts = (
+                    [i for i, slot in enumerate(main) if slot.date in admission.dates]
+                    if first == week
+                    else [0]
+                )
+                dated = self._admission_weeks()
+                if first not in dated:
+                    continue
+            elif admission.every is Every.DAY:
+                starts = list(range(len(main))) if first == week else [0]
+            else:  # every week; module starts are planned for as if every week
+                starts = [0]
+            for stay in stays:
+                offsets = [week - first]
+                if program.cycle:
+                    base = (week - first) % total
+                    offsets = list(range(base, stay, total))
+                for offset in offsets:
+                    k = offset + 1
+                    if not 1 <= k <= stay:
+                        continue
+                    for start in starts if k == 1 else [0]:
+                        result.append(Audience(k, stay, start))
+        return result
+
+    def _admission_weeks(self) -> frozenset[int]:
+        program = self.context.program
+        admission = program.admission
+        if admission is None or admission.dates is None or program.start is None:
+            return frozenset()
+        return frozenset((d - program.start).days // 7 + 1 for d in admission.dates)
+
+    def _attendance(
+        self,
+        minutes: tuple[MinutesLimit, ...],
+        counts: tuple[CountLimit, ...],
+        long: tuple[LongLimit, ...],
+        filtered: tuple[SessionBound, ...],
+    ) -> tuple[
+        tuple[frozenset[str], ...],
+        tuple[tuple[Layout, ...], ...],
+        tuple[tuple[SessionBound, ...], ...],
+    ]:
+        """The patterns of attendance and every week's layouts, with their group
+        sittings, who attends each slot, which counts count in it, and what each pattern
+        must meet; and the sets of filtered per-session bounds that apply to sittings."""
+        variants: list[tuple[SessionBound, ...]] = [()]
+        program = self.context.program
+        groups = program.groups if self._groups else ()
+        weekly = [c for c in counts if c.per is Per.WEEK]
+        programwide = [c for c in counts if c.per is Per.PROGRAM]
+        patterns: list[frozenset[str]] = [frozenset()]
+        index: dict[frozenset[str], int] = {frozenset(): 0}
+
+        def pattern(k: int, stay: int) -> int:
+            attended = frozenset(g.name for g in groups if k in phase_weeks(g.patient_weeks, stay))
+            if attended not in index:
+                index[attended] = len(patterns)
+                patterns.append(attended)
+            return index[attended]
+
+        result = []
+        for week, layouts in enumerate(self._weeks(), start=1):
+            annotated = []
+            for layout in layouts:
+                main = layout.slots
+                audiences = self._audiences(week, main)
+                of = [pattern(a.k, a.stay) for a in audiences]
+                slots: list[Slot] = []
+                meeting: list[frozenset[str]] = []
+                for i, slot in enumerate(main):
+                    here = frozenset(
+                        g.name
+                        for g in groups
+                        if (g.days is None or slot.effective_day in g.days)
+                        and any(
+                            a.start <= i and g.name in patterns[p]
+                            for a, p in zip(audiences, of, strict=True)
+                        )
+                    )
+                    slots.append(slot)
+                    meeting.append(here)
+                    slots += [slot._replace(group=g.name) for g in groups if g.name in here]
+                slots, filters = self._filtered(slots, counts, filtered, variants)
+                beside = {g.name for g in groups if g.place is Place.BESIDE}
+                masks = []
+                day = -1
+                for slot in slots:
+                    if slot.group is None:
+                        day += 1
+                        mask = 0
+                        for p, attended in enumerate(patterns):
+                            if not attended & beside & meeting[day]:
+                                mask |= 1 << p
+                    else:
+                        mask = sum(1 << p for p, a in enumerate(patterns) if slot.group in a)
+                    masks.append(mask)
+                bounds: list[Bounds | None] = []
+                for p in range(len(patterns)):
+                    mine = [a for a, q in zip(audiences, of, strict=True) if q == p]
+                    bounds.append(self._bounds(week, mine, minutes, weekly, long) if mine else None)
+                closed = of[0] if program.admission is None else None
+                applies = tuple(
+                    program.admission is None and week in phase_weeks(c.phase, program.weeks)
+                    for c in programwide
+                )
+                annotated.append(
+                    Layout(tuple(slots), tuple(masks), tuple(bounds), closed, applies, filters)
+                )
+            result.append(tuple(annotated))
+        # masks and bounds cover every pattern, also those found in later weeks
+        width = len(patterns)
+        final = tuple(
+            tuple(
+                layout._replace(
+                    bounds=layout.bounds + (None,) * (width - len(layout.bounds)),
+                )
+                for layout in layouts
+            )
+            for layouts in result
+        )
+        return tuple(patterns), final, tuple(variants)
+
+    def _filtered(
+        self,
+        slots: list[Slot],
+        counts: tuple[CountLimit, ...],
+        filtered: tuple[SessionBound, ...],
+        variants: list[tuple[SessionBound, ...]],
+    ) -> tuple[list[Slot], tuple[int, ...]]:
+        """Each slot with its variant of per-session bounds, and which counts count in
+        it (a requirement on some days, weeks, or the first or last session)."""
+        program = self.context.program
+        mains = sum(1 for slot in slots if slot.group is None)
+        session_like = {None} | {g.name for g in program.groups if g.place is Place.BESIDE}
+        result = []
+        filters = []
+        position = -1
+        for slot in slots:
+            if slot.group is None:
+                position += 1
+            first, last = position == 0, position == mains - 1
+            bits = 0
+            for c, limit in enumerate(counts):
+                if limit.where is None or limit.where.matches(slot, first, last):
+                    bits |= 1 << c
+            filters.append(bits)
+            applying = tuple(
+                b
+                for b in filtered
+                if slot.group in session_like
+                and b.where is not None
+                and b.where.matches(slot, first, last)
+            )
+            if applying:
+                if applying not in variants:
+                    variants.append(applying)
+                slot = slot._replace(variant=variants.index(applying))  # noqa: PLW2901
+            result.append(slot)
+        return result, tuple(filters)
+
+    @staticmethod
+    def _bounds(
+        week: int,
+        audiences: list[Audience],
+        minutes: tuple[MinutesLimit, ...],
+        weekly: list[CountLimit],
+        long: tuple[LongLimit, ...],
+    ) -> Bounds:
+        """What the patients of one pattern present in a week must meet together."""
+        full = [a for a in audiences if a.start == 0]
+        return Bounds(
+            minutes=tuple(
+                (
+                    m.min if any(a.k <= a.stay - m.taper_weeks for a in full) else 0,
+                    m.max,
+                )
+                for m in minutes
+            ),
+            counts=tuple(
+                (0, None)
+                if c.where is not None and c.where.weeks is not None and week not in c.where.weeks
+                else (
+                    c.min if any(a.k in phase_weeks(c.phase, a.stay) for a in full) else 0,
+                    c.max if any(a.k in phase_weeks(c.phase, a.stay) for a in audiences) else None,
+                )
+                for c in weekly
+            ),
+            long=tuple(
+                n.sessions if any(a.k <= a.stay - n.taper_weeks for a in full) else 0 for n in long
+            ),
         )
 
     def _track(self, index: int, sequence: tuple[Lesson, ...], session: SessionModel) -> TrackSpec:
@@ -571,6 +995,8 @@ class ModelBuilder:
             first, last = 1, program.weeks
             per_session_max = fit
         return TrackSpec(
+            stream=track.group,
+            standalone=track.standalone,
             position=index,
             name=track.name,
             sequence=sequence,

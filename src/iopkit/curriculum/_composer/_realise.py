@@ -7,12 +7,15 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 
+import attrs
+
 from iopkit._activity import Activity
-from iopkit._session import Block, Session
-from iopkit._types import ActivityKind
+from iopkit._session import Block, Session, SessionGroup
+from iopkit._types import ActivityKind, Place
+from iopkit.curriculum._composer._arrange import arrangement
 from iopkit.curriculum._composer._menu import FillerClass, Piece, Role
-from iopkit.curriculum._composer._model import Model
-from iopkit.curriculum._composer._search import Pick, Search
+from iopkit.curriculum._composer._model import Layout, Model
+from iopkit.curriculum._composer._search import Pick, Search, WeekState
 from iopkit.curriculum._curriculum import Week
 
 # Where kinds of filler sit in a session, earliest first: a calm start, teaching, then
@@ -52,15 +55,27 @@ def spread(total: int, lows: Sequence[int], highs: Sequence[int]) -> list[int]:
     return values
 
 
-def choose_service(search: Search, picks: Sequence[Pick], w: int) -> list[int]:
-    """Service units per session of a week: near the preferred length, meeting the weekly
-    limits."""
+def choose_service(search: Search, picks: Sequence[Pick], layout: Layout) -> list[int]:
+    """Service units per sitting of a week: near the preferred length, meeting the weekly
+    limits (exact already when sittings are pinned)."""
+    if search.model.pinned:
+        return [p.lo for p in picks]
     session = search.model.session
     size = session.breaks.size if session.breaks else 0
     mid = (session.wall_lo + session.wall_hi) // 2
     preferred = [min(max(mid - p.choice.breaks * size, p.lo), p.hi) for p in picks]
     breaks = sum(p.choice.breaks * size for p in picks)
-    window = search.service_window(w, sum(p.lo for p in picks), sum(p.hi for p in picks), breaks)
+    zero = (0,)
+    state = WeekState(
+        lo=(sum(p.lo for p in picks),),
+        hi=(sum(p.hi for p in picks),),
+        breaks=(breaks,),
+        counts=(zero,),
+        long=(zero,),
+        lessons=(),
+        active=(),
+    )
+    window = search.service_window(layout, state)
     if window is None:  # pragma: no cover - the search only keeps weeks that have one
         raise RuntimeError("internal error: a week without a service window")
     total = sum(preferred)
@@ -80,14 +95,22 @@ def choose_service(search: Search, picks: Sequence[Pick], w: int) -> list[int]:
 class Realiser:
     """Builds concrete sessions, rotating interchangeable activities for variety."""
 
-    def __init__(self, model: Model, classes: tuple[FillerClass, ...], seed: int) -> None:
+    def __init__(
+        self,
+        model: Model,
+        classes: tuple[FillerClass, ...],
+        seed: int,
+        streams: dict[str | None, tuple[FillerClass, ...]] | None = None,
+    ) -> None:
         self.model = model
         self.classes = classes
         self.used: Counter[str] = Counter()
         rng = random.Random(seed ^ 0x5EED)
+        every = {None: classes, **(streams or {})}
         self.order = {
-            index: sorted(cls.activities, key=lambda a: (rng.random(), a.id))
-            for index, cls in enumerate(classes)
+            (stream, index): sorted(cls.activities, key=lambda a: (rng.random(), a.id))
+            for stream, found in every.items()
+            for index, cls in enumerate(found)
         }
         self.last_session: set[str] = set()
 
@@ -99,21 +122,69 @@ class Realiser:
         for w, layout in enumerate(search.layouts):
             picks = search.picks[cursor : cursor + len(layout.slots)]
             cursor += len(layout.slots)
-            services = choose_service(search, picks, w)
-            sessions = []
+            services = choose_service(search, picks, layout)
+            sessions: list[Session] = []
             for pick, service in zip(picks, services, strict=True):
                 search.tick(8)
-                sessions.append(self.session(number, pick, service))
-                number += 1
+                if pick.slot.group is None:
+                    sessions.append(self.session(number, pick, service))
+                    number += 1
+                else:
+                    main = sessions[-1]
+                    group = self.group(main, pick, service)
+                    sessions[-1] = attrs.evolve(main, groups=(*main.groups, group))
             result.append(Week(number=w + 1, sessions=tuple(sessions)))
         return result
 
     def session(self, number: int, pick: Pick, service: int) -> Session:
         """One concrete session realising ``service`` units."""
+        slot = pick.slot
+        return Session(
+            number=number,
+            day=slot.day,
+            date=slot.date,
+            blocks=self.blocks(pick, service),
+            replaces=slot.replaces,
+        )
+
+    def group(self, main: Session, pick: Pick, service: int) -> SessionGroup:
+        """One group's sitting beside, before or after ``main``."""
+        definition = self.model.context.program.group(pick.slot.group or "")
+        if definition is None:  # pragma: no cover - slots name the program's groups
+            raise RuntimeError(f"internal error: no group {pick.slot.group!r}")
+        blocks = self.blocks(pick, service)
+        length = blocks[-1].end
+        start = {Place.BEFORE: -length, Place.BESIDE: 0, Place.AFTER: main.minutes}
+        return SessionGroup(
+            name=definition.name,
+            place=definition.place,
+            start=start[definition.place],
+            blocks=blocks,
+            room=definition.room,
+            label=definition.label,
+        )
+
+    def blocks(self, pick: Pick, service: int) -> list[Block]:
+        """The blocks of one sitting realising ``service`` units."""
         model = self.model
-        session = model.session
+        session = model.session_for(pick.slot)
         g = model.grid
         plan = pick.choice.plan_for(service)
+        ordered = None
+        if session.order:
+            ordered = arrangement(
+                plan.runs, session.order, pick.precedence, key=lambda p: (p.role, p.rank)
+            )
+            if ordered is None:  # pragma: no cover - menus keep only plans that arrange
+                raise RuntimeError("internal error: a session plan that cannot be laid out")
+            plan = plan._replace(runs=ordered)
+        elif _crosses(plan.runs, pick.precedence):
+            # a prerequisite lesson sits in a later run than its follower: put the runs in
+            # an order that teaches it first (each run is then laid out as usual)
+            runs = arrangement(plan.runs, (), pick.precedence)
+            if runs is None:  # pragma: no cover - the menu's runs can always be reordered
+                raise RuntimeError("internal error: lessons that cannot be put in order")
+            plan = plan._replace(runs=runs)
         capacity = session.breaks.after if session.breaks else 10**6
         run_lows = [sum(p.lo for p in run) for run in plan.runs]
         run_highs = [min(capacity, sum(p.hi for p in run)) for run in plan.runs]
@@ -131,7 +202,8 @@ class Realiser:
                 (self._activity(piece, pick, in_session), piece, units)
                 for piece, units in zip(run, lengths, strict=True)
             ]
-            for activity, piece, units in arrange(placed, pick.precedence):
+            laid_out = placed if ordered is not None else arrange(placed, pick.precedence)
+            for activity, piece, units in laid_out:
                 lesson = None
                 if piece.role == Role.LESSON:
                     t, position = pick.lessons[piece.rank]
@@ -150,10 +222,7 @@ class Realiser:
                 )
                 start += units
         self.last_session = {b.activity for b in blocks}
-        slot = pick.slot
-        return Session(
-            number=number, day=slot.day, date=slot.date, blocks=blocks, replaces=slot.replaces
-        )
+        return blocks
 
     def _activity(self, piece: Piece, pick: Pick, in_session: set[str]) -> Activity:
         if piece.role == Role.LESSON:
@@ -161,7 +230,7 @@ class Realiser:
             return self.model.tracks[t].activity(position)
         if piece.activity is not None:
             return piece.activity
-        candidates = [a for a in self.order[piece.rank] if a.id not in in_session]
+        candidates = [a for a in self.order[pick.slot.group, piece.rank] if a.id not in in_session]
         candidates.sort(key=lambda a: (self.used[a.id], a.id in self.last_session))
         chosen = candidates[0]
         in_session.add(chosen.id)
@@ -170,6 +239,12 @@ class Realiser:
 
 
 Placed = tuple[Activity, Piece, int]
+
+
+def _crosses(runs: Sequence[Sequence[Piece]], precedence: frozenset[tuple[int, int]]) -> bool:
+    """Whether some lesson comes in an earlier run than a lesson it must follow."""
+    where = {p.rank: i for i, run in enumerate(runs) for p in run if p.role == Role.LESSON}
+    return any(a in where and b in where and where[a] > where[b] for a, b in precedence)
 
 
 def arrange(placed: list[Placed], precedence: frozenset[tuple[int, int]]) -> list[Placed]:

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple, Protocol
 
 from iopkit._activity import Activity
 from iopkit._budget import Meter
-from iopkit.curriculum._composer._menu import Choice, MenuBook, Variant, variants
-from iopkit.curriculum._composer._model import Layout, Model, Slot, TrackSpec
+from iopkit.curriculum._composer._menu import Choice, MenuBook, Variant, book_for, variants
+from iopkit.curriculum._composer._model import Layout, Model, SessionModel, Slot, TrackSpec
 from iopkit.curriculum._program import Per
 
 #: How many of the most preferred lesson choices compete together on one score.
@@ -52,8 +52,13 @@ class Tracker(Protocol):
     def start(self) -> Any:
         """The state before the first session."""
 
-    def session(self, state: Any, slot: Slot, pick: Pick) -> Any | None:
-        """The state after a session; ``None`` when the limit is already broken."""
+    def begin_week(self, state: Any, week: int, layout: Layout) -> Any | None:
+        """The state as a week laid out as ``layout`` starts; ``None`` when the limit is
+        already broken."""
+
+    def session(self, state: Any, slot: Slot, pick: Pick, mask: int) -> Any | None:
+        """The state after a sitting (attended by the patterns in ``mask``); ``None``
+        when the limit is already broken."""
 
     def end_week(self, state: Any, week: int) -> Any | None:
         """The state after a week; ``None`` when the limit is broken."""
@@ -74,13 +79,13 @@ class Pick(NamedTuple):
 
 
 class WeekState(NamedTuple):
-    """What the week being filled has gathered so far."""
+    """What the week being filled has gathered so far, for each pattern of attendance."""
 
-    lo: int  # service units, at least
-    hi: int  # service units, at most
-    breaks: int  # break units
-    counts: tuple[int, ...]  # per weekly count limit
-    long: tuple[int, ...]  # long sessions, per long-session limit
+    lo: tuple[int, ...]  # service units, at least
+    hi: tuple[int, ...]  # service units, at most
+    breaks: tuple[int, ...]  # break units
+    counts: tuple[tuple[int, ...], ...]  # per weekly count limit
+    long: tuple[tuple[int, ...], ...]  # long sessions, per long-session limit
     lessons: tuple[int, ...]  # lessons per track
     active: tuple[bool, ...]  # per track: active in some session so far
 
@@ -129,6 +134,7 @@ class Search:
         feasibility is quick to find (never used to conclude infeasibility)."""
         self.model = model
         self.book = book
+        self.books: dict[tuple[str | None, int], MenuBook] = {(None, 0): book}
         self.rng = random.Random(seed)
         self.meter = meter
         self.witness = witness
@@ -137,14 +143,34 @@ class Search:
         self.layouts: list[Layout] = []
         counts = model.counts
         self.week_counts = [c for c in counts if c.per is Per.WEEK]
-        self.program_counts = [c for c in counts if c.per is Per.PROGRAM]
+        # for a count with a filter, 1 + its index among the model's counts (0: none)
+        position = {id(c): n for n, c in enumerate(counts)}
+        self.week_filter = [
+            position[id(c)] + 1 if c.where is not None else 0 for c in self.week_counts
+        ]
+        # with admission, counts over a stay are each patient's: a tracker follows them
+        self.program_counts = [] if model.open else [c for c in counts if c.per is Per.PROGRAM]
+        self.program_filter = [
+            position[id(c)] + 1 if c.where is not None else 0 for c in self.program_counts
+        ]
         self.n_weeks = len(model.weeks)
+        self.patterns = len(model.patterns)
+        self.stream_models: dict[str | None, SessionModel] = {None: model.session}
+        self.stream_models.update(model.streams)
+        self.floors = {
+            name: sum((m.units(a) or (0, 0))[0] for a in (*m.opening, *m.closing))
+            for name, m in self.stream_models.items()
+        }
+        self.ceilings = {name: m.max_service() for name, m in self.stream_models.items()}
         session = model.session
-        self.service_floor = sum(
-            (session.units(a) or (0, 0))[0] for a in (*session.opening, *session.closing)
+        self.service_floor = self.floors[None]
+        self.service_ceiling = self.ceilings[None]
+        self.feature_ceilings = {
+            name: self._feature_ceiling(m) for name, m in self.stream_models.items()
+        }
+        self.feature_ceiling = tuple(
+            max(values) for values in zip(*self.feature_ceilings.values(), strict=True)
         )
-        self.service_ceiling = session.max_service()
-        self.feature_ceiling = self._feature_ceiling()
         self.sessions_after = self._sessions_after()
         # keyed by id, holding the object so that the id cannot be reused while kept
         self.tie: dict[int, tuple[Choice, float]] = {}
@@ -152,23 +178,34 @@ class Search:
             int, tuple[Sequence[Choice], list[tuple[Choice, int, int, tuple[int, ...], float]]]
         ] = {}
         self.capacity_after = self._capacity_after()
+        # in a cycle, each track aims at the most whole runs its capacity holds
+        self.run_target: list[int | None] = [
+            len(spec.sequence) * max(1, self.capacity_after[spec.position][0] // len(spec.sequence))
+            if model.whole_runs and (spec.cycles or spec.core)
+            else None
+            for spec in model.tracks
+        ]
         self.active_sessions = self._active_sessions()
-        self.variant_cache: dict[str, tuple[Variant, ...] | None] = {}
+        self.variant_cache: dict[
+            tuple[str, str | None, str | None], tuple[Variant, ...] | None
+        ] = {}
         self.menus: dict[tuple[object, ...], tuple[Choice, ...]] = {}
         # no lesson twice in a session: a track places at most its distinct lessons
         self.distinct_lessons = [len({a.id for a in spec.activities}) for spec in model.tracks]
         self.shortest_lesson = [
-            min((session.units(a) or (session.wall_hi + 1, 0))[0] for a in spec.activities)
+            min(
+                (session.units(a) or (self.stream_models[spec.stream].wall_hi + 1, 0))[0]
+                for a in spec.activities
+            )
             for spec in model.tracks
         ]
         self.cuts = sorted({limit.units for limit in model.long})
 
     # -- bounds --------------------------------------------------------------------------
 
-    def _feature_ceiling(self) -> tuple[int, ...]:
-        """The most blocks of each feature one session can hold (a sound bound)."""
+    def _feature_ceiling(self, session: SessionModel) -> tuple[int, ...]:
+        """The most blocks of each feature one sitting can hold (a sound bound)."""
         model = self.model
-        session = model.session
         result = []
         for feature in session.features:
             fixed = sum(
@@ -179,7 +216,8 @@ class Search:
             lessons = sum(
                 spec.per_session_max
                 for spec in model.tracks
-                if any(
+                if self.stream_models.get(spec.stream) is session
+                and any(
                     (span := session.units(a)) is not None and feature.may_count(a, span[1])
                     for a in spec.activities
                 )
@@ -260,18 +298,28 @@ class Search:
         if not self._tracks_can_finish(w, run.pointers):
             self.failed.add(key)
             return False
+        zero = tuple(0 for _ in range(self.patterns))
         start = WeekState(
-            lo=0,
-            hi=0,
-            breaks=0,
-            counts=tuple(0 for _ in self.week_counts),
-            long=tuple(0 for _ in model.long),
+            lo=zero,
+            hi=zero,
+            breaks=zero,
+            counts=tuple(tuple(0 for _ in self.week_counts) for _ in range(self.patterns)),
+            long=tuple(tuple(0 for _ in model.long) for _ in range(self.patterns)),
             lessons=tuple(0 for _ in model.tracks),
             active=tuple(False for _ in model.tracks),
         )
         for index, layout in enumerate(model.weeks[w]):
+            begun = run
+            if model.trackers:
+                stepped = [
+                    t.begin_week(state, w + 1, layout)
+                    for t, state in zip(model.trackers, run.custom, strict=True)
+                ]
+                if any(state is None for state in stepped):
+                    continue
+                begun = run._replace(custom=tuple(stepped))
             self.layouts.append(layout)
-            if (yield self._session(w, index, layout, 0, run.pointers, run, start)):
+            if (yield self._session(w, index, layout, 0, begun.pointers, begun, start)):
                 return True
             self.layouts.pop()
         self.failed.add(key)
@@ -285,12 +333,22 @@ class Search:
         for value, limit in zip(run.program, self.program_counts, strict=True):
             if value < limit.min:
                 return False
+        if model.whole_runs:
+            for spec, p in zip(model.tracks, run.pointers, strict=True):
+                if p % len(spec.sequence) or (spec.core and p == 0):
+                    return False
         return all(t.finish(s) for t, s in zip(model.trackers, run.custom, strict=True))
 
     def _tracks_can_finish(self, w: int, pointers: tuple[int, ...]) -> bool:
         for spec, p in zip(self.model.tracks, pointers, strict=True):
-            if spec.core and len(spec.sequence) - p > self.capacity_after[spec.position][w]:
+            room = self.capacity_after[spec.position][w]
+            if spec.core and len(spec.sequence) - p > room:
                 return False
+            if self.model.whole_runs:
+                size = len(spec.sequence)
+                whole = -(-p // size) * size if p or not spec.core else size
+                if whole - p > room:
+                    return False
         return True
 
     def _session(
@@ -310,13 +368,13 @@ class Search:
         if key in self.failed:
             return False
         slot = layout.slots[i]
-        left = len(layout.slots) - i - 1
         active = tuple(
             a or spec.active(slot) for a, spec in zip(ws.active, self.model.tracks, strict=True)
         )
+        mask = layout.masks[i] if layout.masks else 1
         for candidate in self._candidates(w, layout, i, week_pointers, run, ws):
             self.tick(CANDIDATE_STEPS)
-            applied = self._apply(candidate, ws, run.program)
+            applied = self._apply(candidate, ws, run.program, layout, i)
             if applied is None:
                 continue
             next_ws, next_program = applied
@@ -324,7 +382,7 @@ class Search:
                 lessons=tuple(n + k for n, (_, k) in zip(ws.lessons, candidate.combo, strict=True)),
                 active=active,
             )
-            if not self._week_possible(w, next_ws, left, next_program):
+            if not self._week_possible(w, next_ws, layout, i, next_program):
                 continue
             pointers = tuple(p + k for p, (_, k) in zip(run.pointers, candidate.combo, strict=True))
             pick = Pick(
@@ -338,7 +396,7 @@ class Search:
             custom = run.custom
             if self.model.trackers:
                 stepped = [
-                    t.session(s, slot, pick)
+                    t.session(s, slot, pick, mask)
                     for t, s in zip(self.model.trackers, run.custom, strict=True)
                 ]
                 if any(s is None for s in stepped):
@@ -375,9 +433,13 @@ class Search:
             if built is None:
                 return []
             lessons, keys, precedence = built
-            menu = self.menus.get((keys, precedence))
+            slot = layout.slots[i]
+            stream = (slot.group, slot.variant)
+            menu = self.menus.get((stream, keys, precedence))
             if menu is None:  # the book charges the menu's work once for this search
-                menu = self.menus[keys, precedence] = self.book.menu(keys, precedence, self.tick)
+                menu = self.menus[stream, keys, precedence] = self._book(slot).menu(
+                    keys, precedence, self.tick
+                )
             return [
                 Candidate(
                     score + PACE_WEIGHT * rank,
@@ -452,7 +514,7 @@ class Search:
             values.sort(key=lambda k: (abs(k - ideal), -k if not spec.core else k))
             per_track.append(values)
             shortest.append(self.shortest_lesson[spec.position])
-        room = self.service_ceiling - self.service_floor
+        room = self.ceilings[slot.group] - self.floors[slot.group]
         for ks in itertools.product(*per_track):
             self.tick()
             if sum(k * s for k, s in zip(ks, shortest, strict=True)) <= room:
@@ -467,22 +529,32 @@ class Search:
         """How many lessons of the track this session would ideally hold: a core track
         keeps an even pace over its active sessions (the k-th lesson near k / n of the
         way); others take one in every session they may."""
-        if spec.cycles or not spec.core:
-            return max(1, min(spec.per_session_max, spec.per_session_min))
-        if p >= len(spec.sequence):
+        target = self.run_target[spec.position]
+        if target is None:
+            if spec.cycles or not spec.core:
+                return max(1, min(spec.per_session_max, spec.per_session_min))
+            target = len(spec.sequence)
+        if p >= target:
             return 0
         before = self.active_sessions[spec.position]
         elapsed = before[w] + i + 1
-        due = math.ceil(len(spec.sequence) * elapsed / max(1, before[-1]))
+        due = math.ceil(target * elapsed / max(1, before[-1]))
         return max(0, min(spec.per_session_max, due - p))
 
-    def _variants(self, activity: Activity) -> tuple[Variant, ...] | None:
-        found = self.variant_cache.get(activity.id, ())
+    def _variants(
+        self, activity: Activity, module: str | None = None, track: str | None = None
+    ) -> tuple[Variant, ...] | None:
+        key = (activity.id, module, track)
+        found = self.variant_cache.get(key, ())
         if found == ():
             session = self.model.session
             span = session.units(activity)
-            found = None if span is None else tuple(variants(activity, span, session.features))
-            self.variant_cache[activity.id] = found
+            found = (
+                None
+                if span is None
+                else tuple(variants(activity, span, session.features, module, track))
+            )
+            self.variant_cache[key] = found
         return found
 
     def _lessons(
@@ -532,7 +604,10 @@ class Search:
                 precedence.add((enders[0], index))
         if not _acyclic(len(lessons), precedence):
             return None
-        keys = tuple(self._variants(a) for a in activities)
+        keys = tuple(
+            self._variants(a, step.module, model.tracks[t].name)
+            for a, step, (t, _) in zip(activities, steps, lessons, strict=True)
+        )
         return tuple(lessons), keys, frozenset(precedence)
 
     # -- menu choices ------------------------------------------------------------------------
@@ -548,12 +623,19 @@ class Search:
     ) -> list[tuple[float, float, int, Choice, int, tuple[int, ...]]]:
         """Menu choices scored (lower is better) with their tie-breaks."""
         model = self.model
-        left_in_week = len(layout.slots) - i
-        target = self._target_service(ws, left_in_week)
-        # what each counted limit still wants from this session (state, not choice)
+        slot = layout.slots[i]
+        seen = self._attending(layout, i)
+        left_in_week = max(
+            1, sum(1 for j in range(i, len(layout.slots)) if layout.slots[j].group == slot.group)
+        )
+        target = self._target_service(ws, layout, i)
+        # what each counted limit still wants from this sitting (state, not choice)
         wants: list[tuple[int, float]] = []
         for pos, limit in enumerate(self.week_counts):
-            need = limit.min - ws.counts[pos]
+            need = max(
+                (b.counts[pos][0] - ws.counts[p][pos] for p, b in seen),
+                default=0,
+            )
             wants.append((limit.feature, max(0.0, need / left_in_week)))
         sessions_left = self.sessions_after[w] - i
         total = self.sessions_after[0]
@@ -561,9 +643,11 @@ class Search:
             # spread over the program: the k-th occurrence near (k - 1/2) / min of the way
             pace = limit.min * (total - sessions_left + 1) / max(1, total)
             wants.append((limit.feature, max(0.0, math.floor(pace + 0.5) - program[pos])))
-        short_long = [ws.long[pos] < limit.sessions for pos, limit in enumerate(model.long)]
+        short_long = [
+            any(ws.long[p][pos] < b.long[pos] for p, b in seen) for pos in range(len(model.long))
+        ]
         scored: list[tuple[float, float, int, Choice, int, tuple[int, ...]]] = []
-        prepared = self._prepared(menu)
+        prepared = self._prepared(menu, slot.group)
         self.tick(1 + len(prepared))
         for choice, lo, hi, long, tie in prepared:
             score = BREAK_WEIGHT * choice.breaks
@@ -581,10 +665,25 @@ class Search:
             scored.append((score, tie, lo, choice, hi, long))
         return scored
 
+    def _book(self, slot: Slot) -> MenuBook:
+        """The menu book of a sitting's session model."""
+        key = (slot.group, slot.variant)
+        book = self.books.get(key)
+        if book is None:
+            book = self.books[key] = book_for(self.model.session_for(slot), self.book.most_fillers)
+        return book
+
+    def _attending(self, layout: Layout, i: int) -> list[tuple[int, Any]]:
+        """The patterns present this week that attend slot ``i``, with their bounds."""
+        mask = layout.masks[i] if layout.masks else 1
+        bounds = layout.bounds or (None,)
+        return [(p, b) for p, b in enumerate(bounds) if b is not None and mask >> p & 1]
+
     def _prepared(
-        self, menu: Sequence[Choice]
+        self, menu: Sequence[Choice], stream: str | None
     ) -> list[tuple[Choice, int, int, tuple[int, ...], float]]:
-        """The menu's choices split at long-session thresholds, with stable tie-breaks."""
+        """The menu's choices split at long-session thresholds (into single lengths when
+        sittings are pinned), with stable tie-breaks."""
         entry = self.prepared.get(id(menu))
         if entry is not None and entry[0] is menu:
             return entry[1]
@@ -593,21 +692,31 @@ class Search:
             known = self.tie.get(id(choice))
             if known is None or known[0] is not choice:
                 known = self.tie[id(choice)] = (choice, self.rng.random())
-            found += [(choice, lo, hi, long, known[1]) for lo, hi, long in self._split(choice)]
+            found += [
+                (choice, lo, hi, long, known[1]) for lo, hi, long in self._split(choice, stream)
+            ]
         self.prepared[id(menu)] = (menu, found)
         return found
 
-    def _target_service(self, ws: WeekState, left: int) -> float:
-        session = self.model.session
+    def _target_service(self, ws: WeekState, layout: Layout, i: int) -> float:
+        slot = layout.slots[i]
+        session = self.stream_models[slot.group]
         mid = (session.wall_lo + session.wall_hi) / 2
         per_session = mid - (session.breaks.size if session.breaks else 0)
+        if slot.group is not None:
+            return per_session
+        left = max(1, sum(1 for s in layout.slots[i:] if s.group is None))
         need = 0.0
-        for limit in self.model.minutes:
-            if limit.min:
-                need = max(need, (limit.min - ws.lo) / max(1, left))
+        for p, bounds in self._attending(layout, i):
+            for pos, _limit in enumerate(self.model.minutes):
+                low = bounds.minutes[pos][0]
+                if low:
+                    need = max(need, (low - ws.lo[p]) / left)
         return max(per_session, need)
 
-    def _split(self, choice: Choice) -> Iterator[tuple[int, int, tuple[int, ...]]]:
+    def _split(
+        self, choice: Choice, stream: str | None = None
+    ) -> Iterator[tuple[int, int, tuple[int, ...]]]:
         pieces = [(choice.lo, choice.hi)]
         for cut in self.cuts:
             split = []
@@ -617,64 +726,131 @@ class Search:
                 else:
                     split.append((lo, hi))
             pieces = split
+        if self.model.pinned:
+            pieces = [(v, v) for lo, hi in pieces for v in range(lo, hi + 1)]
+        # a group's sitting counts as a long session only when it meets beside one
+        longs = stream is None or self._beside(stream)
         for lo, hi in pieces:
-            yield lo, hi, tuple(int(lo >= limit.units) for limit in self.model.long)
+            yield lo, hi, tuple(int(longs and lo >= limit.units) for limit in self.model.long)
+
+    def _beside(self, stream: str) -> bool:
+        group = self.model.context.program.group(stream)
+        return group is not None and group.place.value == "beside"
 
     def _apply(
-        self, candidate: Candidate, ws: WeekState, program: tuple[int, ...]
+        self,
+        candidate: Candidate,
+        ws: WeekState,
+        program: tuple[int, ...],
+        layout: Layout,
+        i: int,
     ) -> tuple[WeekState, tuple[int, ...]] | None:
         choice = candidate.choice
-        counts = list(ws.counts)
-        for pos, limit in enumerate(self.week_counts):
-            counts[pos] += choice.counts[limit.feature]
-            if limit.max is not None and counts[pos] > limit.max:
-                return None
-            counts[pos] = min(counts[pos], limit.max + 1 if limit.max is not None else limit.min)
+        slot = layout.slots[i]
+        mask = layout.masks[i] if layout.masks else 1
+        bounds = layout.bounds or (None,)
+        session = self.stream_models[slot.group]
+        size = session.breaks.size if session.breaks else 0
+        lo, hi, brk = list(ws.lo), list(ws.hi), list(ws.breaks)
+        counts = [list(c) for c in ws.counts]
+        longs = [list(c) for c in ws.long]
+        for p in range(self.patterns):
+            if not mask >> p & 1:
+                continue
+            lo[p] += candidate.lo
+            hi[p] += candidate.hi
+            brk[p] += choice.breaks * size
+            b = bounds[p] if p < len(bounds) else None
+            for pos, limit in enumerate(self.week_counts):
+                if self.week_filter[pos] and not layout.filters[i] >> self.week_filter[pos] - 1 & 1:
+                    continue
+                counts[p][pos] += choice.counts[limit.feature]
+                high = b.counts[pos][1] if b is not None else None
+                if high is not None and counts[p][pos] > high:
+                    return None
+                counts[p][pos] = min(
+                    counts[p][pos], limit.max + 1 if limit.max is not None else limit.min
+                )
+            for pos in range(len(self.model.long)):
+                longs[p][pos] += candidate.long[pos]
         new_program = list(program)
-        for pos, limit in enumerate(self.program_counts):
-            new_program[pos] += choice.counts[limit.feature]
-            if limit.max is not None and new_program[pos] > limit.max:
-                return None
-            new_program[pos] = min(
-                new_program[pos], limit.max if limit.max is not None else limit.min
-            )
-        size = self.model.session.breaks.size if self.model.session.breaks else 0
+        closed = layout.closed if layout.masks else 0
+        if closed is not None and mask >> closed & 1:
+            for pos, limit in enumerate(self.program_counts):
+                if layout.program and not layout.program[pos]:
+                    continue
+                if self.program_filter[pos] and not (
+                    layout.filters[i] >> self.program_filter[pos] - 1 & 1
+                ):
+                    continue
+                new_program[pos] += choice.counts[limit.feature]
+                if limit.max is not None and new_program[pos] > limit.max:
+                    return None
+                new_program[pos] = min(
+                    new_program[pos], limit.max if limit.max is not None else limit.min
+                )
         state = WeekState(
-            lo=ws.lo + candidate.lo,
-            hi=ws.hi + candidate.hi,
-            breaks=ws.breaks + choice.breaks * size,
-            counts=tuple(counts),
-            long=tuple(a + b for a, b in zip(ws.long, candidate.long, strict=True)),
+            lo=tuple(lo),
+            hi=tuple(hi),
+            breaks=tuple(brk),
+            counts=tuple(tuple(c) for c in counts),
+            long=tuple(tuple(c) for c in longs),
             lessons=ws.lessons,
             active=ws.active,
         )
         return state, tuple(new_program)
 
-    def _week_possible(self, w: int, ws: WeekState, left: int, program: tuple[int, ...]) -> bool:
+    def _week_possible(
+        self, w: int, ws: WeekState, layout: Layout, i: int, program: tuple[int, ...]
+    ) -> bool:
+        """Whether the week (and the program's counts) can still be met after slot ``i``."""
         model = self.model
-        later = left + self.sessions_after[w + 1]
+        rest = layout.slots[i + 1 :]
+        later = len(rest) + self.sessions_after[w + 1]
         for pos, limit in enumerate(self.program_counts):
             if program[pos] + later * self.feature_ceiling[limit.feature] < limit.min:
                 return False
-        for minutes in model.minutes:
-            extra = ws.breaks if minutes.wall else 0
-            if minutes.max is not None and ws.lo + extra + left * self.service_floor > minutes.max:
-                return False
-            tapering = w + 1 > self.n_weeks - minutes.taper_weeks
-            ceiling = self.service_ceiling + (
-                model.session.wall_hi - self.service_ceiling if minutes.wall else 0
-            )
-            if not tapering and ws.hi + extra + left * ceiling < minutes.min:
-                return False
-        for pos, limit in enumerate(self.week_counts):
-            if ws.counts[pos] + left * self.feature_ceiling[limit.feature] < limit.min:
-                return False
-        for pos, long_limit in enumerate(model.long):
-            if (
-                w + 1 <= self.n_weeks - long_limit.taper_weeks
-                and ws.long[pos] + left < long_limit.sessions
-            ):
-                return False
+        masks = layout.masks[i + 1 :] if layout.masks else (1,) * len(rest)
+        for p, bounds in enumerate(layout.bounds or (None,)):
+            if bounds is None:
+                continue
+            mine = [s for s, m in zip(rest, masks, strict=True) if m >> p & 1]
+            floor = sum(self.floors[s.group] for s in mine)
+            for pos, minutes in enumerate(model.minutes):
+                low, high = bounds.minutes[pos]
+                extra = ws.breaks[p] if minutes.wall else 0
+                if high is not None and ws.lo[p] + extra + floor > high:
+                    return False
+                if low:
+                    ceiling = sum(
+                        self.ceilings[s.group]
+                        + (
+                            self.stream_models[s.group].wall_hi - self.ceilings[s.group]
+                            if minutes.wall
+                            else 0
+                        )
+                        for s in mine
+                    )
+                    if ws.hi[p] + extra + ceiling < low:
+                        return False
+            for pos, limit in enumerate(self.week_counts):
+                low = bounds.counts[pos][0]
+                if (
+                    low
+                    and ws.counts[p][pos]
+                    + sum(self.feature_ceilings[s.group][limit.feature] for s in mine)
+                    < low
+                ):
+                    return False
+            for pos in range(len(model.long)):
+                need = bounds.long[pos]
+                if (
+                    need
+                    and ws.long[p][pos]
+                    + sum(1 for s in mine if s.group is None or self._beside(s.group))
+                    < need
+                ):
+                    return False
         return True
 
     def _end_week(
@@ -686,17 +862,17 @@ class Search:
         ws: WeekState,
     ) -> Frame:
         model = self.model
-        if self.service_window(w, ws.lo, ws.hi, ws.breaks) is None:
-            return False
-        for pos, limit in enumerate(self.week_counts):
-            if ws.counts[pos] < limit.min:
+        for p, bounds in enumerate(layout.bounds or (None,)):
+            if bounds is None:
+                continue
+            if self.pattern_window(p, bounds, ws) is None:
                 return False
-        for pos, long_limit in enumerate(model.long):
-            if (
-                w + 1 <= self.n_weeks - long_limit.taper_weeks
-                and ws.long[pos] < long_limit.sessions
-            ):
-                return False
+            for pos in range(len(self.week_counts)):
+                if ws.counts[p][pos] < bounds.counts[pos][0]:
+                    return False
+            for pos in range(len(model.long)):
+                if ws.long[p][pos] < bounds.long[pos]:
+                    return False
         for spec, start, done, active in zip(
             model.tracks, week_pointers, ws.lessons, ws.active, strict=True
         ):
@@ -726,16 +902,26 @@ class Search:
             custom = tuple(stepped)
         return (yield self._week(w + 1, RunState(run.pointers, run.program, ages, custom)))
 
-    def service_window(self, w: int, lo: int, hi: int, breaks: int) -> tuple[int, int] | None:
-        """The week's total service units, reachable within [lo, hi] with ``breaks`` break
-        units, that meet every weekly limit; ``None`` when there are none."""
-        for limit in self.model.minutes:
+    def pattern_window(self, p: int, bounds: Any, ws: WeekState) -> tuple[int, int] | None:
+        """The week's total service units for pattern ``p``, reachable within its
+        [lo, hi] with its break units, that meet every weekly limit; ``None`` when there
+        are none."""
+        lo, hi, breaks = ws.lo[p], ws.hi[p], ws.breaks[p]
+        for pos, limit in enumerate(self.model.minutes):
+            low, high = bounds.minutes[pos]
             extra = breaks if limit.wall else 0
-            if not w + 1 > self.n_weeks - limit.taper_weeks:
-                lo = max(lo, limit.min - extra)
-            if limit.max is not None:
-                hi = min(hi, limit.max - extra)
+            lo = max(lo, low - extra)
+            if high is not None:
+                hi = min(hi, high - extra)
         return (lo, hi) if lo <= hi else None
+
+    def service_window(self, layout: Layout, ws: WeekState) -> tuple[int, int] | None:
+        """The week's total service units for everyone (a single pattern), within reach
+        and meeting every weekly limit."""
+        bounds = (layout.bounds or (None,))[0]
+        if bounds is None:
+            return ws.lo[0], ws.hi[0]
+        return self.pattern_window(0, bounds, ws)
 
 
 def _acyclic(size: int, edges: set[tuple[int, int]]) -> bool:

@@ -161,7 +161,7 @@ class Context:
         factory=dict, eq=False, repr=False, alias="_walkers"
     )
 
-    def walker(self, curriculum: Curriculum) -> Walker:
+    def _walker(self, curriculum: Curriculum) -> Walker:
         """Every patient's journey through the curriculum, built once per check."""
         found = self._walkers.get(id(curriculum))
         if found is None or found[0] is not curriculum:
@@ -170,7 +170,13 @@ class Context:
 
     def journeys(self, curriculum: Curriculum) -> tuple[Journey, ...]:
         """Every journey: each admission point with each stay length."""
-        return self.walker(curriculum).journeys
+        return self._walker(curriculum).journeys
+
+    def planned_journeys(self, curriculum: Curriculum) -> tuple[Journey, ...]:
+        """The journeys groups are planned for: every journey, except that when patients
+        are admitted at module starts (which depend on where lessons fall) a patient may
+        start in any week."""
+        return self._walker(curriculum).planned
 
     def sequence(self, track: Track) -> tuple[Lesson, ...]:
         """The track's lessons in teaching order (one pass)."""

@@ -21,6 +21,7 @@ from iopkit.curriculum._program import (
     Program,
     Requirement,
     WeeklyMinutes,
+    Which,
     phase_weeks,
 )
 from iopkit.curriculum._rules._base import (
@@ -33,6 +34,7 @@ from iopkit.curriculum._rules._base import (
     Violation,
     patient_words,
 )
+from iopkit.curriculum._rules._tracks import effective_day
 
 if TYPE_CHECKING:
     from iopkit.curriculum._composer._model import ModelBuilder
@@ -91,13 +93,48 @@ class RequirementRule(Rule):
         """How many of the blocks match."""
         return sum(1 for b in blocks if self.requirement.selector.matches(b))
 
+    def counted_sessions(self, curriculum: Curriculum) -> frozenset[int] | None:
+        """The numbers of the sessions whose blocks count (``days``, ``weeks``,
+        ``session``), or ``None`` when all do. A made-up session counts on the day it
+        replaces."""
+        req = self.requirement
+        if not req.narrowed:
+            return None
+        weeks = req.week_numbers(len(curriculum.weeks))
+        found: set[int] = set()
+        for week in curriculum.weeks:
+            if week.number not in weeks or not week.sessions:
+                continue
+            for position, session in enumerate(week.sessions):
+                if req.session is Which.FIRST and position != 0:
+                    continue
+                if req.session is Which.LAST and position != len(week.sessions) - 1:
+                    continue
+                if req.days is not None and effective_day(session) not in req.days:
+                    continue
+                found.add(session.number)
+        return frozenset(found)
+
     def check(self, curriculum: Curriculum, context: Context) -> Iterator[Violation]:
-        """Counts per session, week or stay, patient by patient, against the bounds."""
+        """Counts per session, week or stay, patient by patient, against the bounds (in
+        the sessions the requirement counts in)."""
         req = self.requirement
         found = PerPatient()
+        counted = self.counted_sessions(curriculum)
         for journey in context.journeys(curriculum):
             phase = phase_weeks(req.patient_weeks, journey.stay)
             weeks = [w for w in journey.weeks if w.number in phase]
+            if counted is not None:
+                # weeks outside ``weeks`` are not counted at all; in the others only the
+                # sessions on the given days (or the first or last) count
+                numbers = req.week_numbers(len(curriculum.weeks))
+                weeks = [
+                    attrs.evolve(
+                        w, visits=tuple(v for v in w.visits if v.session.number in counted)
+                    )
+                    for w in weeks
+                    if w.week in numbers
+                ]
             if req.per is Per.SESSION:
                 for week in weeks:
                     for visit in week.visits:
@@ -154,10 +191,23 @@ class RequirementRule(Rule):
     def contribute(self, model: ModelBuilder) -> None:
         """A count per session, week or program, with its bounds."""
         req = self.requirement
+        from iopkit.curriculum._composer._model import SlotFilter
+
+        where = None
+        if req.narrowed:
+            where = SlotFilter(
+                days=frozenset(req.days) if req.days is not None else None,
+                weeks=req.week_numbers(model.context.program.weeks)
+                if req.weeks is not None
+                else None,
+                which=req.session.value if req.session is not None else None,
+            )
         if req.per is Per.SESSION:
-            model.count_per_session(self.id, req.selector, req.min, req.max)
+            model.count_per_session(self.id, req.selector, req.min, req.max, where=where)
         else:
-            model.count(self.id, req.selector, req.per, req.min, req.max)
+            model.count(
+                self.id, req.selector, req.per, req.min, req.max, req.patient_weeks, where=where
+            )
 
     def reason(self, context: Context) -> str:
         """For example "cms-iop needs at least 2 group activities of 50+ minutes per
@@ -174,7 +224,7 @@ class RequirementRule(Rule):
             amount, count = f"{req.min} to {req.max}", req.max
         what = req.selector.describe(context.catalog, count)
         verb = "needs" if req.min > 0 else "allows"
-        return f"{self.source} {verb} {amount} {what} {per}"
+        return f"{self.source} {verb} {amount} {what} {per}{req.describe_sessions()}"
 
     def relax(self, inputs: Inputs) -> Inputs | None:
         """The requirement without bounds (kept in place, so other ids stay valid)."""

@@ -15,7 +15,7 @@ from iopkit._types import Place
 from iopkit._words import plural
 from iopkit.curriculum._curriculum import Curriculum
 from iopkit.curriculum._journey import Journey
-from iopkit.curriculum._program import Program, Track, phase_weeks
+from iopkit.curriculum._program import Admission, Program, Track, phase_weeks
 from iopkit.curriculum._rules._base import (
     Change,
     Context,
@@ -56,7 +56,7 @@ class GroupMeetings(Rule):
         """Each session's groups against the groups its patients need."""
         program = context.program
         needed: dict[int, set[str]] = {}
-        for journey in context.journeys(curriculum):
+        for journey in context.planned_journeys(curriculum):
             phases = {g.name: phase_weeks(g.patient_weeks, journey.stay) for g in program.groups}
             for patient_week in journey.weeks:
                 names = {name for name, ks in phases.items() if patient_week.number in ks}
@@ -173,8 +173,14 @@ class PatientOrder(Rule):
                 if track.standalone:
                     continue
                 sequence = [(step.module, step.number) for step in context.sequence(track)]
+                group = context.program.group(track.group) if track.group else None
+                phase = phase_weeks(group.patient_weeks if group else None, journey.stay)
                 places: set[int] | None = None
+                previous = 0
                 for week, module, lesson in _received(journey, track):
+                    if any(j not in phase for j in range(previous + 1, week)):
+                        places = None  # the patient left the track's group and came back
+                    previous = week
                     here = {i for i, step in enumerate(sequence) if step == (module, lesson)}
                     if places is None:
                         ok = lesson == 1
@@ -230,15 +236,67 @@ class PatientOrder(Rule):
         """Patients enter ordered tracks at module starts and meet prerequisites."""
         model.patient_order(self.id)
 
+    @property
+    def where(self) -> str:
+        """The program key."""
+        return "/admission"
+
     def reason(self, context: Context) -> str:
-        """The frame's wording."""
+        """The limit in a clinician's words."""
+        admission = context.program.admission
+        when = admission.describe() if admission is not None else "admitted"
         return (
-            "each patient starts an ordered track at a module start and meets its lessons in order"
+            f"patients are {when}, and each must start every ordered track at the start "
+            "of a module, meet its lessons in order and meet a module's prerequisites "
+            "within their own stay"
         )
 
     def relax(self, inputs: Inputs) -> Inputs | None:
-        """Part of the frame: not relaxed."""
-        return None
+        """Every track standalone and no prerequisites: patients may join anywhere."""
+        tracks = tuple(attrs.evolve(t, standalone=True) for t in inputs.program.tracks)
+        catalog = inputs.catalog
+        modules = tuple(attrs.evolve(m, requires=()) for m in catalog.modules)
+        relaxed = inputs.with_program(tracks=tracks)
+        return attrs.evolve(relaxed, catalog=attrs.evolve(catalog, modules=modules))
+
+    def repairs(self, inputs: Inputs) -> Iterator[Ladder]:
+        """Admitting only at the module starts of an ordered track, or letting a track's
+        lessons stand alone."""
+        program = inputs.program
+        ordered = [(i, t) for i, t in enumerate(program.tracks) if not t.standalone]
+        admission = program.admission
+        if len(ordered) == 1 and admission is not None and admission.track is None:
+            track = ordered[0][1]
+            first = track.modules[0]
+
+            def at_starts(i: Inputs, name: str = track.name, module: str = first) -> Inputs:
+                return i.with_program(admission=Admission(track=name, modules=(module,)))
+
+            yield Ladder(
+                steps=(
+                    Change(
+                        message=f"admit patients only at the start of '{first}' in track "
+                        f"'{track.name}' (admission: at module-starts)",
+                        size=1,
+                        apply=at_starts,
+                    ),
+                )
+            )
+        for index, track in ordered:
+
+            def alone(i: Inputs, index: int = index) -> Inputs:
+                return i.with_track(index, standalone=True)
+
+            yield Ladder(
+                steps=(
+                    Change(
+                        message=f"let the lessons of track '{track.name}' stand alone "
+                        "(standalone: true)",
+                        size=len(track.modules),
+                        apply=alone,
+                    ),
+                )
+            )
 
 
 @attrs.frozen(kw_only=True)
