@@ -2,47 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import attrs
 
+from iopkit._checks import invalid, located
 from iopkit._types import (
     ActivityKind,
     Format,
     Range,
+    activity_format,
+    activity_kind,
     check_slug,
     check_text,
+    check_texts,
     long_text,
     nfc,
     nfc_all,
+    to_range,
 )
 
 #: An activity longer than this (a whole day) is certainly a typo.
 MAX_ACTIVITY_MINUTES = 480
 
 
-def _to_minutes(value: int | Range) -> Range:
+def _to_minutes(value: int | Range | Mapping[str, Any]) -> Range:
     if isinstance(value, Range):
         return value
+    if isinstance(value, Mapping):
+        return to_range(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"'minutes' must be a whole number or a Range (got {value!r})")
+        raise TypeError(
+            f"'minutes' must be a whole number, a Range or a mapping {{min, max}} (got {value!r})"
+        )
     if value < 0:
         raise ValueError(f"'minutes' must not be negative (got {value})")
     return Range.exactly(value)
 
 
-def _check_minutes(_inst: object, _attr: object, value: Range) -> None:
+def _check_minutes(inst: object, attr: attrs.Attribute[Any], value: Range) -> None:
     if value.max is None:
-        raise ValueError("'minutes' needs a maximum: an activity cannot be unbounded")
+        raise invalid(inst, attr, "'minutes' needs a maximum: an activity cannot be unbounded")
     if value.min < 1:
-        raise ValueError(f"'minutes' must be at least 1 (got {value.describe()})")
+        raise invalid(inst, attr, f"'minutes' must be at least 1 (got {value.describe()})")
     if value.max > MAX_ACTIVITY_MINUTES:
-        raise ValueError(
-            f"'minutes' must be at most {MAX_ACTIVITY_MINUTES} (got {value.describe()})"
+        raise invalid(
+            inst,
+            attr,
+            f"'minutes' must be at most {MAX_ACTIVITY_MINUTES} (got {value.describe()})",
         )
 
 
+@located
 @attrs.frozen(kw_only=True)
 class Activity:
     """Something that happens in a session: a check-in, a skills lesson, a break.
+
+    Every field takes what a catalog file writes: ``kind="check-in"``, ``minutes=45`` or
+    ``minutes={"min": 45, "max": 90}``, a single text for ``objectives``.
 
     Attributes:
         id: A slug, unique among a catalog's activities (lessons included).
@@ -60,15 +78,17 @@ class Activity:
 
     id: str = attrs.field(validator=check_slug)
     title: str = attrs.field(converter=nfc, validator=check_text)
-    kind: ActivityKind = attrs.field(converter=ActivityKind)
+    kind: ActivityKind = attrs.field(converter=activity_kind)
     minutes: Range = attrs.field(converter=_to_minutes, validator=_check_minutes)
-    format: Format = attrs.field(default=Format.GROUP, converter=Format)
+    format: Format = attrs.field(default=Format.GROUP, converter=activity_format)
     modality: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(check_slug)
     )
-    objectives: tuple[str, ...] = attrs.field(default=(), converter=nfc_all)
-    materials: tuple[str, ...] = attrs.field(default=(), converter=nfc_all)
-    billing_code: str | None = None
+    objectives: tuple[str, ...] = attrs.field(default=(), converter=nfc_all, validator=check_texts)
+    materials: tuple[str, ...] = attrs.field(default=(), converter=nfc_all, validator=check_texts)
+    billing_code: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check_text)
+    )
     description: str = attrs.field(default="", converter=long_text)
 
     @property

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 
 from iopkit._activity import Activity
+from iopkit._checks import build, items, located
 from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
 from iopkit.errors import CatalogError, Problem
@@ -26,8 +27,34 @@ def _origins(value: Mapping[str, Iterable[Origin]]) -> dict[str, tuple[Origin, .
     return {section: tuple(items) for section, items in value.items()}
 
 
-def _tuple(value: Iterable[object]) -> tuple[object, ...]:
-    return tuple(value)
+def _modality(value: TherapyModality | Mapping[str, Any]) -> TherapyModality:
+    return build(TherapyModality, value, "a TherapyModality or a mapping of its keys")
+
+
+def _activity(value: Activity | Mapping[str, Any]) -> Activity:
+    return build(Activity, value, "an Activity or a mapping of its keys")
+
+
+def _module(value: SkillModule | Mapping[str, Any]) -> SkillModule:
+    return build(SkillModule, value, "a SkillModule or a mapping of its keys")
+
+
+def _modalities(
+    value: Iterable[TherapyModality | Mapping[str, Any]] | TherapyModality,
+) -> tuple[TherapyModality, ...]:
+    return items(value, _modality, "modalities", single=TherapyModality)
+
+
+def _activities(
+    value: Iterable[Activity | Mapping[str, Any]] | Activity,
+) -> tuple[Activity, ...]:
+    return items(value, _activity, "activities", single=Activity)
+
+
+def _modules(
+    value: Iterable[SkillModule | Mapping[str, Any]] | SkillModule,
+) -> tuple[SkillModule, ...]:
+    return items(value, _module, "modules", single=SkillModule)
 
 
 _NOWHERE: Origin = (None, "")
@@ -41,6 +68,7 @@ def _merge_origins(parts: tuple[Catalog, ...]) -> dict[str, tuple[Origin, ...]]:
     }
 
 
+@located
 @attrs.frozen(kw_only=True)
 class Catalog:
     """Modalities, activities and modules, checked as a whole on construction.
@@ -48,7 +76,8 @@ class Catalog:
     A catalog is consistent: ids are unique (lesson ids share the activity namespace),
     every reference names something in the catalog, and module prerequisites have no
     cycle. Otherwise :class:`~iopkit.errors.CatalogError` lists every problem, naming the
-    ids and the files involved. Combine catalogs with :meth:`merge` or ``|``.
+    ids and the files involved. Combine catalogs with :meth:`merge` or ``|``. Items may be
+    given as mappings with a catalog file's keys.
 
     Attributes:
         modalities: The therapy modalities.
@@ -58,9 +87,9 @@ class Catalog:
             ``(file, JSON pointer)`` per item, in order; not part of equality.
     """
 
-    modalities: tuple[TherapyModality, ...] = attrs.field(default=(), converter=_tuple)
-    activities: tuple[Activity, ...] = attrs.field(default=(), converter=_tuple)
-    modules: tuple[SkillModule, ...] = attrs.field(default=(), converter=_tuple)
+    modalities: tuple[TherapyModality, ...] = attrs.field(default=(), converter=_modalities)
+    activities: tuple[Activity, ...] = attrs.field(default=(), converter=_activities)
+    modules: tuple[SkillModule, ...] = attrs.field(default=(), converter=_modules)
     origins: Mapping[str, tuple[Origin, ...]] = attrs.field(
         factory=dict, eq=False, repr=False, converter=_origins
     )
@@ -128,9 +157,12 @@ class Catalog:
         self, section: str, items: tuple[_Item, ...], cls: type[_Item], problems: list[Problem]
     ) -> dict[str, _Item]:
         index: dict[str, _Item] = {}
-        for item, again in zip(items, self.section_origins(section), strict=True):
+        origins = self.section_origins(section)
+        for number, (item, known) in enumerate(zip(items, origins, strict=True)):
             if not isinstance(item, cls):
                 raise TypeError(f"{section} must hold {cls.__name__} objects (got {item!r})")
+            # an item built in Python is located by its place in this catalog
+            again = (None, f"/{section}/{number}") if known == _NOWHERE else known
             if item.id in index:
                 first = self.origin(section, item.id)
                 where = f" (first defined in {first[0]})" if first[0] else ""

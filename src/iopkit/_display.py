@@ -235,11 +235,42 @@ def curriculum_summary(curriculum: Curriculum) -> str:
     if program.start is not None:
         first += f", from {day(program.start)}"
     lines = [f"{first}, starting at {program.start_time}"]
-    lines.append(f"Service time a week: {_weekly([w.service_minutes for w in weeks])}")
+    if program.admission is None:
+        lines.append(f"Service time a week: {_weekly([w.service_minutes for w in weeks])}")
+    else:
+        lines += _enrolment_lines(curriculum)
     names = Names(curriculum)
     for track in program.tracks:
         lines += _track_lines(curriculum, track.name, names)
     return "\n".join(lines)
+
+
+def _enrolment_lines(curriculum: Curriculum) -> list[str]:
+    """Who starts when, how long they stay, the groups, and the service time a patient
+    receives in a full week (over every patient's stay)."""
+    from iopkit.curriculum._journey import Walker
+    from iopkit.curriculum._program import describe_phase
+
+    program = curriculum.program
+    admission = program.admission
+    assert admission is not None  # noqa: S101 - only called with admission
+    cycle = f"; the {plural(program.weeks, 'week')} repeat as a cycle" if program.cycle else ""
+    lines = [
+        f"Patients are {admission.describe()} and stay {program.patient_stay.describe()}{cycle}"
+    ]
+    for group in program.groups:
+        days = ", ".join(d.value.title() for d in group.days) if group.days else "every day"
+        lines.append(
+            f"Group {one_line(group.label or group.name)}: {group.place.value} the session, "
+            f"{days}, for {describe_phase(group.patient_weeks)}"
+        )
+    walker = Walker(curriculum)
+    full = [w.service_minutes for j in walker.journeys for w in j.weeks if not w.partial]
+    if full:
+        low, high = min(full), max(full)
+        shown = duration(low) if low == high else f"from {duration(low)} to {duration(high)}"
+        lines.append(f"Service time a patient receives in a full week: {shown}")
+    return lines
 
 
 def _weekly(minutes: list[int]) -> str:

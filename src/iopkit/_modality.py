@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import attrs
 
+from iopkit._checks import located
 from iopkit._types import check_slug, check_text, long_text, nfc
 
 
+@located
 @attrs.frozen(kw_only=True)
 class TherapyModality:
     """A therapeutic approach, such as CBT, DBT or group therapy.

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import attrs
 
 from iopkit._activity import Activity
+from iopkit._checks import date
 from iopkit._types import (
     ActivityKind,
     Format,
@@ -22,6 +23,13 @@ from iopkit._types import (
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    """A date, also as an ISO text ``YYYY-MM-DD``."""
+    if value is None or value.__class__ is dt.date:
+        return value
+    return date(value)
 
 
 def _positive(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -179,7 +187,7 @@ class SessionGroup:
 
     @property
     def title(self) -> str:
-        """What schedules call it: its label, or its name."""
+        """The label, or else the name; what schedules call this session."""
         return self.label or self.name
 
 
@@ -204,8 +212,8 @@ class Session:
     number: int = attrs.field(validator=_positive)
     day: Weekday = attrs.field(converter=Weekday)
     blocks: tuple[Block, ...] = attrs.field(converter=_blocks, validator=_check_blocks)
-    date: dt.date | None = None
-    replaces: dt.date | None = None
+    date: dt.date | None = attrs.field(default=None, converter=_date)
+    replaces: dt.date | None = attrs.field(default=None, converter=_date)
     groups: tuple[SessionGroup, ...] = attrs.field(default=(), converter=_groups)
 
     def __attrs_post_init__(self) -> None:

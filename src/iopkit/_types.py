@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
+from iopkit._checks import got, invalid, invalid_item, located, member
 from iopkit.errors import excerpt
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -78,14 +79,51 @@ class Weekday(enum.StrEnum):
         return list(cls)[index]
 
 
-def check_slug(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def weekday(value: Weekday | str) -> Weekday:
+    """A weekday given as a :class:`Weekday` or as text (``"mon"``)."""
+    return member(Weekday, value)
+
+
+def activity_kind(value: ActivityKind | str) -> ActivityKind:
+    """An activity kind given as an :class:`ActivityKind` or as text."""
+    return member(ActivityKind, value)
+
+
+def activity_format(value: Format | str) -> Format:
+    """A format given as a :class:`Format` or as text."""
+    return member(Format, value)
+
+
+def place(value: Place | str) -> Place:
+    """A place given as a :class:`Place` or as text."""
+    return member(Place, value)
+
+
+def strings(value: str | Iterable[str]) -> tuple[str, ...]:
+    """A tuple of texts; a single text is a tuple of one (never of its characters)."""
+    if isinstance(value, str):
+        return (value,)
+    if value.__class__ not in (tuple, list) and (
+        isinstance(value, bytes | Mapping) or not isinstance(value, Iterable)
+    ):
+        raise TypeError(f"must be a text or a list of texts (got {got(value)})")
+    result = tuple(value)
+    for index, item in enumerate(result):
+        if not isinstance(item, str):
+            raise invalid_item(index, f"must be a text (got {got(item)})")
+    return result
+
+
+def check_slug(
+    inst: object, attribute: attrs.Attribute[Any], value: object, index: int | None = None
+) -> None:
     """Validate an id: lowercase letters, digits and single hyphens."""
     if not isinstance(value, str) or len(value) > MAX_ID or not SLUG.fullmatch(value):
         msg = (
             f"'{attribute.name}' must be an id of lowercase letters, digits and hyphens "
             f"such as 'process-group' (got {excerpt(value)})"
         )
-        raise ValueError(msg)
+        raise invalid(inst, attribute, msg, index=index)
 
 
 def nfc(value: object) -> object:
@@ -113,24 +151,43 @@ def long_text(value: object) -> object:
     return value
 
 
-def check_text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Validate a required, non-blank text on one line, without control characters."""
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"'{attribute.name}' must be a non-empty text (got {excerpt(value)})")
+        raise invalid(
+            inst, attribute, f"'{attribute.name}' must be a non-empty text (got {excerpt(value)})"
+        )
     if _CONTROL.search(value):
-        raise ValueError(
+        raise invalid(
+            inst,
+            attribute,
             f"'{attribute.name}' must be one line of text without control characters "
-            f"(got {excerpt(value)})"
+            f"(got {excerpt(value)})",
         )
 
 
-def _non_negative(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_texts(inst: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
+    """Validate a list of texts (objectives, skills)."""
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise invalid(
+                inst, attribute, f"must be a text (got {got(item)})", wrong_type=True, index=index
+            )
+
+
+def _non_negative(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"'{attribute.name}' must be a whole number of 0 or more (got {value!r})")
+        raise invalid(
+            inst,
+            attribute,
+            f"'{attribute.name}' must be a whole number of 0 or more (got {value!r})",
+            wrong_type=not isinstance(value, int) or isinstance(value, bool),
+        )
 
 
+@located
 @attrs.frozen(kw_only=True)
 class Range:
     """A closed range of whole numbers; ``max=None`` means no upper limit.
@@ -148,7 +205,7 @@ class Range:
 
     def __attrs_post_init__(self) -> None:
         if self.max is not None and self.max < self.min:
-            raise ValueError(f"range minimum {self.min} is above its maximum {self.max}")
+            raise invalid(self, None, f"range minimum {self.min} is above its maximum {self.max}")
 
     @classmethod
     def exactly(cls, value: int) -> Range:
@@ -175,3 +232,24 @@ class Range:
         if self.min == 0:
             return f"at most {self.max}{unit}"
         return f"{self.min} to {self.max}{unit}"
+
+
+def to_range(value: Range | int | Mapping[str, Any], *, number: bool = True) -> Range:
+    """A :class:`Range` given as one, as a mapping ``{min, max}``, or (with ``number``) as
+    a whole number for exactly that value."""
+    if isinstance(value, Range):
+        return value
+    if number and isinstance(value, int) and not isinstance(value, bool):
+        return Range.exactly(value)
+    if isinstance(value, Mapping):
+        extra = set(value) - {"min", "max"}
+        if extra:
+            raise ValueError(f"unknown range keys: {', '.join(sorted(map(str, extra)))}")
+        return Range(min=value.get("min", 0), max=value.get("max"))
+    kinds = "a whole number, a Range" if number else "a Range"
+    raise TypeError(f"must be {kinds} or a mapping {{min, max}} (got {got(value)})")
+
+
+def as_range(value: Range | Mapping[str, Any]) -> Range:
+    """A :class:`Range` given as one or as a mapping ``{min, max}`` (not a number)."""
+    return to_range(value, number=False)

@@ -26,6 +26,7 @@ __all__ = [
     "IopkitError",
     "Problem",
     "ProgramError",
+    "ProgramTypeError",
     "Reason",
     "Repair",
 ]
@@ -53,26 +54,62 @@ def excerpt(value: object, limit: int = EXCERPT) -> str:
 class Problem:
     """One thing wrong with an input, and where it is.
 
+    A problem in a file reads ``file:line at /pointer: message``. A problem in an object
+    built in Python names the class it was built as and the field path instead:
+    ``Program.tracks[0].weeks.from: must be 1 or more (got 0)``.
+
     Attributes:
         message: What is wrong, as a sentence.
         file: The file it was found in, or ``None`` for objects built in Python.
-        pointer: A JSON pointer (RFC 6901) to the value, ``""`` for the whole document;
-            for objects built in Python, the field path (``tracks[0].weeks.from``).
+        pointer: A JSON pointer (RFC 6901) to the value, ``""`` for the whole document
+            or object. For objects built in Python it points into the object's file form,
+            whose keys are the field names (``/tracks/0/weeks/from``); :attr:`path` gives
+            it as a field path.
         line: The 1-based line in the file, when known.
+        root: For objects built in Python, the name of the class the pointer starts
+            from (``"Program"``); ``None`` for files.
     """
 
     message: str
     file: str | None = None
     pointer: str = ""
     line: int | None = None
+    root: str | None = None
+
+    @property
+    def path(self) -> str:
+        """The pointer written as a field path, ``tracks[0].weeks.from`` for
+        ``/tracks/0/weeks/from`` (``""`` for the whole object)."""
+        return field_path(self.pointer).lstrip(".")
 
     def __str__(self) -> str:
+        if self.file is None and self.root is not None:
+            return f"{self.root}{field_path(self.pointer)}: {self.message}"
+        if self.file is None and not self.pointer:
+            return self.message
         where = self.file or "<input>"
         if self.line is not None:
             where += f":{self.line}"
         if self.pointer:
             where += f" at {self.pointer}"
         return f"{where}: {self.message}"
+
+
+def field_path(pointer: str) -> str:
+    """A JSON pointer as the end of a Python expression: ``/tracks/0/weeks/from`` gives
+    ``.tracks[0].weeks.from``; a key that is not a name is written ``["a b"]``."""
+    if not pointer:
+        return ""
+    parts = []
+    for escaped in pointer.split("/")[1:]:
+        token = escaped.replace("~1", "/").replace("~0", "~")
+        if token.isdigit():
+            parts.append(f"[{token}]")
+        elif token.isidentifier():
+            parts.append(f".{token}")
+        else:
+            parts.append(f"[{excerpt(token)}]")
+    return "".join(parts)
 
 
 class IopkitError(Exception):
@@ -109,7 +146,19 @@ class CatalogError(InputError):
 
 class ProgramError(InputError):
     """A program states limits that contradict themselves or its catalog, or an object was
-    built with a value of the wrong kind."""
+    built with a value of the wrong kind.
+
+    Objects built in Python (programs, their parts, catalog items) raise it on
+    construction with every problem located by field path (see :class:`Problem`).
+    """
+
+
+class ProgramTypeError(ProgramError, TypeError):
+    """A value or an argument of the wrong type: ``Program(weeks=8.5)``, ``compose(None)``.
+
+    It is a :class:`ProgramError` (so an :class:`InputError` and a :class:`ValueError`)
+    and also a :class:`TypeError`, so code written for either keeps working.
+    """
 
 
 class ExportError(IopkitError):

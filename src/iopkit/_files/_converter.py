@@ -18,15 +18,18 @@ from iopkit._catalog import Catalog
 from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
 from iopkit._session import Block, Session, SessionGroup
-from iopkit._types import ActivityKind, Format, Place, Range, Weekday
+from iopkit._types import ActivityKind, Format, Place, Range, Weekday, to_range
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._profile import Profile, ProfileLongSessions, ProfileWeeklyMinutes
 from iopkit.curriculum._program import (
     Admission,
     BreakRule,
     Count,
+    Edge,
     Every,
     Group,
+    GroupSizes,
+    Order,
     PatientWeeks,
     Per,
     Population,
@@ -38,14 +41,17 @@ from iopkit.curriculum._program import (
     Track,
     WeeklyMinutes,
     Weeks,
+    Which,
+    admission_of,
     phase,
+    stay_of,
 )
 from iopkit.curriculum._selector import Selector
 from iopkit.errors import FileFormatError, InputError
 
 _T = TypeVar("_T")
 
-_SELECTOR_KEYS = ("activity", "kind", "modality", "format", "min_minutes")
+_SELECTOR_KEYS = ("activity", "kind", "modality", "format", "module", "track", "min_minutes")
 _ENUMS: tuple[type[enum.Enum], ...] = (
     ActivityKind,
     Format,
@@ -55,18 +61,13 @@ _ENUMS: tuple[type[enum.Enum], ...] = (
     Count,
     Place,
     Every,
+    Edge,
+    Which,
 )
 
 
 def _structure_range(value: Any, _type: object) -> Range:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Range.exactly(value)
-    if isinstance(value, dict):
-        extra = set(value) - {"min", "max"}
-        if extra:
-            raise ValueError(f"unknown range keys: {', '.join(sorted(extra))}")
-        return Range(min=value.get("min", 0), max=value.get("max"))
-    raise TypeError(f"expected a number or {{min, max}} (got {value!r})")
+    return to_range(value)
 
 
 def _unstructure_range(value: Range) -> dict[str, int]:
@@ -94,6 +95,10 @@ def selector_fields(sel: Selector) -> dict[str, Any]:
         result["modality"] = sel.modality
     if sel.format is not None:
         result["format"] = sel.format.value
+    if sel.module is not None:
+        result["module"] = sel.module
+    if sel.track is not None:
+        result["track"] = sel.track
     if sel.min_minutes is not None:
         result["min_minutes"] = sel.min_minutes
     return result
@@ -107,7 +112,34 @@ def _unstructure_requirement(req: Requirement) -> dict[str, Any]:
         result["max"] = req.max
     if req.patient_weeks is not None:
         result["patient_weeks"] = unstructure_phase(req.patient_weeks)
+    if req.days is not None:
+        result["days"] = [d.value for d in req.days]
+    if isinstance(req.weeks, Weeks):
+        result["weeks"] = _unstructure_weeks(req.weeks)
+    elif req.weeks is not None:
+        result["weeks"] = list(req.weeks)
+    if req.session is not None:
+        result["session"] = req.session.value
     return result
+
+
+def _structure_order(data: Any, _type: object) -> Order:
+    return Order(**dict(data))
+
+
+def _unstructure_order(entry: Order) -> dict[str, Any]:
+    result = selector_fields(entry.selector)
+    if entry.at is not None:
+        result["at"] = entry.at.value
+    for name in ("before", "directly_before", "not_directly_after"):
+        other = getattr(entry, name)
+        if other is not None:
+            result[name] = selector_fields(other)
+    return result
+
+
+def _structure_group_sizes(data: Any, _type: object) -> GroupSizes:
+    return GroupSizes(**dict(data))
 
 
 def structure_phase(value: Any, _type: object = None) -> tuple[PatientWeeks, ...] | None:
@@ -133,26 +165,7 @@ def unstructure_phase(spans: tuple[PatientWeeks, ...]) -> Any:
 
 
 def _structure_admission(data: Any, _type: object) -> Admission:
-    if not isinstance(data, dict):
-        raise TypeError(f"expected a mapping (got {data!r})")
-    data = dict(data)
-    extra = set(data) - {"every", "at", "track", "modules", "dates"}
-    if extra:
-        raise ValueError(f"unknown keys: {', '.join(sorted(extra))}")
-    at = data.pop("at", None)
-    if at is not None and at != "module-starts":
-        raise ValueError(f"'at' can only be 'module-starts' (got {at!r})")
-    if at is None and "track" in data:
-        raise ValueError("a 'track' for admission goes with 'at: module-starts'")
-    if at is not None and "track" not in data:
-        raise ValueError("'at: module-starts' needs the 'track' whose modules admit")
-    dates = data.get("dates")
-    return Admission(
-        every=data.get("every"),
-        track=data.get("track"),
-        modules=data.get("modules"),
-        dates=None if dates is None else tuple(dt.date.fromisoformat(d) for d in dates),
-    )
+    return admission_of(data)
 
 
 def _unstructure_admission(admission: Admission) -> dict[str, Any]:
@@ -167,15 +180,7 @@ def _unstructure_admission(admission: Admission) -> dict[str, Any]:
 
 
 def _structure_stay(data: Any, _type: object) -> Stay:
-    if not isinstance(data, dict) or set(data) != {"weeks"}:
-        raise ValueError("a stay is written {weeks: 16} or {weeks: {min: 12, max: 16}}")
-    weeks = data["weeks"]
-    if isinstance(weeks, dict):
-        extra = set(weeks) - {"min", "max"}
-        if extra or set(weeks) != {"min", "max"}:
-            raise ValueError("a range of stays needs 'min' and 'max' and nothing else")
-        return Stay(min=weeks["min"], max=weeks["max"])
-    return Stay.weeks(weeks)
+    return stay_of(data)
 
 
 def _unstructure_stay(stay: Stay) -> dict[str, Any]:
@@ -330,6 +335,10 @@ def _build() -> cattrs.Converter:
     # programs
     conv.register_structure_hook(Requirement, _structure_requirement)
     conv.register_unstructure_hook(Requirement, _unstructure_requirement)
+    conv.register_structure_hook(Order, _structure_order)
+    conv.register_unstructure_hook(Order, _unstructure_order)
+    conv.register_structure_hook(GroupSizes, _structure_group_sizes)
+    conv.register_unstructure_hook(GroupSizes, lambda sizes: sizes.to_dict())
     conv.register_structure_hook(Weeks, _structure_weeks)
     conv.register_unstructure_hook(Weeks, _unstructure_weeks)
     phase_types = (tuple[PatientWeeks, ...], tuple[PatientWeeks, ...] | None)

@@ -500,36 +500,71 @@ def weeks_from_document(document: Document) -> list[Week]:
     checked every key and type; the objects check the rest), every problem located."""
     import datetime as dt
 
-    from iopkit._session import Block, Session
+    from iopkit._session import Block, Session, SessionGroup
     from iopkit.curriculum._curriculum import Week
 
     problems: list[Problem] = []
     weeks = []
+
+    def blocks_of(items: list[Any], where: str) -> list[Block] | None:
+        found = []
+        for k, b in enumerate(items):
+            try:
+                found.append(
+                    Block(
+                        start=b["start"],
+                        minutes=b["minutes"],
+                        activity=b["activity"],
+                        title=b["title"],
+                        kind=b["kind"],
+                        format=b["format"],
+                        modality=b["modality"],
+                        module=b["module"],
+                        lesson=b["lesson"],
+                        track=b["track"],
+                        objectives=b.get("objectives", ()),
+                    )
+                )
+            except (ValueError, TypeError) as exc:
+                problems.append(document.problem(str(exc), f"{where}/blocks/{k}"))
+        return found if len(found) == len(items) else None
+
+    def group_of(raw: Any, where: str) -> SessionGroup | None:
+        blocks = blocks_of(raw["blocks"], where)
+        if blocks is None:
+            return None
+        try:
+            group = SessionGroup(
+                name=raw["name"],
+                place=raw["place"],
+                start=raw["start"],
+                blocks=blocks,
+                room=raw.get("room"),
+                label=raw.get("label"),
+            )
+        except (ValueError, TypeError) as exc:
+            problems.append(document.problem(str(exc), where))
+            return None
+        for key, value in (("minutes", group.minutes), ("service_minutes", group.service_minutes)):
+            if raw[key] != value:
+                problems.append(
+                    document.problem(
+                        f"'{key}' says {raw[key]} but the blocks give {value}", f"{where}/{key}"
+                    )
+                )
+        return group
+
     for i, week in enumerate(document.data["weeks"]):
         sessions = []
         for j, raw in enumerate(week["sessions"]):
             where = f"/weeks/{i}/sessions/{j}"
-            blocks = []
-            for k, b in enumerate(raw["blocks"]):
-                try:
-                    blocks.append(
-                        Block(
-                            start=b["start"],
-                            minutes=b["minutes"],
-                            activity=b["activity"],
-                            title=b["title"],
-                            kind=b["kind"],
-                            format=b["format"],
-                            modality=b["modality"],
-                            module=b["module"],
-                            lesson=b["lesson"],
-                            track=b["track"],
-                            objectives=b.get("objectives", ()),
-                        )
-                    )
-                except (ValueError, TypeError) as exc:
-                    problems.append(document.problem(str(exc), f"{where}/blocks/{k}"))
-            if len(blocks) != len(raw["blocks"]):
+            blocks = blocks_of(raw["blocks"], where)
+            if blocks is None:
+                continue
+            groups = [
+                group_of(g, f"{where}/groups/{n}") for n, g in enumerate(raw.get("groups", ()))
+            ]
+            if any(g is None for g in groups):
                 continue
             try:
                 session = Session(
@@ -540,6 +575,7 @@ def weeks_from_document(document: Document) -> list[Week]:
                     replaces=(
                         dt.date.fromisoformat(raw["replaces"]) if raw.get("replaces") else None
                     ),
+                    groups=[g for g in groups if g is not None],
                 )
             except (ValueError, TypeError) as exc:
                 problems.append(document.problem(str(exc), where))

@@ -30,8 +30,15 @@ DETAILED_LIMIT = 20_000
 #: Most problems one schema check reports (a count of the others follows them).
 MOST_PROBLEMS = 100
 
-SchemaName = Literal["catalog", "program", "curriculum", "profile"]
-SCHEMA_NAMES: tuple[SchemaName, ...] = ("catalog", "program", "curriculum", "profile")
+SchemaName = Literal["catalog", "program", "curriculum", "profile", "journey", "attendance"]
+SCHEMA_NAMES: tuple[SchemaName, ...] = (
+    "catalog",
+    "program",
+    "curriculum",
+    "profile",
+    "journey",
+    "attendance",
+)
 
 
 @functools.cache
