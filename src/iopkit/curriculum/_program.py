@@ -2,19 +2,51 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from iopkit._catalog import Catalog
-from iopkit._types import Place, Range, Weekday, check_slug, check_text, nfc
+from iopkit._checks import (
+    boolean,
+    build,
+    date,
+    expect,
+    got,
+    instance,
+    invalid,
+    items,
+    located,
+    member,
+    one_of,
+    whole,
+)
+from iopkit._session import Block
+from iopkit._types import (
+    MAX_ID,
+    SLUG,
+    ActivityKind,
+    Format,
+    Place,
+    Range,
+    Weekday,
+    as_range,
+    check_slug,
+    check_text,
+    nfc,
+    place,
+    strings,
+    to_range,
+    weekday,
+)
 from iopkit._words import plural
 from iopkit.curriculum._selector import Selector
-from iopkit.errors import Problem, ProgramError
+from iopkit.errors import InputError, Problem, ProgramError, excerpt
 
 
 class Population(enum.StrEnum):
@@ -39,24 +71,28 @@ class Count(enum.StrEnum):
     WALL = "wall"
 
 
-def _days(value: Iterable[Weekday | str]) -> tuple[Weekday, ...]:
-    return tuple(Weekday(v) for v in value)
+# Field converters take what a program file writes (texts for enumerations and dates,
+# mappings for parts, a single text for a list of one) as well as typed values, which pass
+# through first. Checks a program file's schema also makes are reported at the field;
+# those beyond it stay where files report them (see iopkit._checks.located).
 
 
-def _unique_days(
-    _inst: object, attribute: attrs.Attribute[Any], value: tuple[Weekday, ...]
-) -> None:
+def _days(value: str | Iterable[Weekday | str]) -> tuple[Weekday, ...]:
+    return items(value, weekday, "weekdays", single=str)
+
+
+def _unique_days(inst: object, attribute: attrs.Attribute[Any], value: tuple[Weekday, ...]) -> None:
     if len(set(value)) != len(value):
-        raise ValueError(f"'{attribute.name}' lists a weekday twice")
+        raise invalid(inst, attribute, f"'{attribute.name}' lists a weekday twice")
 
 
-def _ids(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+def _ids(value: str | Iterable[str]) -> tuple[str, ...]:
+    return strings(value)
 
 
 def _check_ids(inst: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
-    for item in value:
-        check_slug(inst, attribute, item)
+    for index, item in enumerate(value):
+        check_slug(inst, attribute, item, index)
 
 
 def _optional_text(_inst: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
@@ -64,10 +100,156 @@ def _optional_text(_inst: object, attribute: attrs.Attribute[Any], value: str | 
         check_text(_inst, attribute, value)
 
 
-def _dates(value: Iterable[dt.date]) -> tuple[dt.date, ...]:
-    return tuple(value)
+def _dates(value: str | dt.date | Iterable[dt.date | str]) -> tuple[dt.date, ...]:
+    return items(value, date, "dates", single=(str, dt.date))
 
 
+def _optional_date(value: dt.date | str | None) -> dt.date | None:
+    return None if value is None else date(value)
+
+
+def _optional_minutes(value: Range | int | Mapping[str, Any] | None) -> Range | None:
+    return None if value is None else to_range(value)
+
+
+def _population(value: Population | str) -> Population:
+    return member(Population, value)
+
+
+def _per(value: Per | str) -> Per:
+    return member(Per, value)
+
+
+def _count(value: Count | str) -> Count:
+    return member(Count, value)
+
+
+def _every(value: Every | str | None) -> Every | None:
+    return None if value is None else member(Every, value)
+
+
+def _breaks(value: BreakRule | Mapping[str, Any] | None) -> BreakRule | None:
+    if value is None:
+        return None
+    return build(BreakRule, value, "a BreakRule or a mapping {after, minutes, activity}")
+
+
+def _order(value: Order | Mapping[str, Any]) -> Order:
+    return build(Order, value, "an Order or a mapping such as {kind: ..., at: start}")
+
+
+def _orders(value: Iterable[Order | Mapping[str, Any]] | Order) -> tuple[Order, ...]:
+    return items(value, _order, "order entries", single=Order)
+
+
+def _optional_selector(value: Selector | Mapping[str, Any] | None) -> Selector | None:
+    return None if value is None else _selector(value)
+
+
+def _edge(value: Edge | str | None) -> Edge | None:
+    return None if value is None else member(Edge, value)
+
+
+def _which(value: Which | str | None) -> Which | None:
+    return None if value is None else member(Which, value)
+
+
+def _week_numbers(value: Any) -> tuple[int, ...] | Weeks | None:
+    if value is None or isinstance(value, Weeks):
+        return value
+    if isinstance(value, Mapping):
+        return _weeks(value)
+    numbers = items(value, _week_number, "week numbers", single=int)
+    if not numbers:
+        raise ValueError("'weeks' lists no weeks")
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("'weeks' lists a week twice")
+    return tuple(sorted(numbers))
+
+
+def _week_number(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"a week is a whole number (got {got(value)})")
+    if not 1 <= value <= 520:
+        raise ValueError(f"week {value} is not from 1 to 520")
+    return value
+
+
+def _group_sizes(value: GroupSizes | Mapping[str, Any] | None) -> GroupSizes | None:
+    if value is None:
+        return None
+    return build(GroupSizes, value, "a GroupSizes or a mapping {max, activities, groups}")
+
+
+def _session(value: SessionShape | Mapping[str, Any]) -> SessionShape:
+    return build(SessionShape, value, "a SessionShape or a mapping such as {minutes: {...}}")
+
+
+def _weekly(value: WeeklyMinutes | Mapping[str, Any]) -> WeeklyMinutes:
+    return build(WeeklyMinutes, value, "a WeeklyMinutes or a mapping {min, max, count}")
+
+
+def _selector(value: Selector | Mapping[str, Any]) -> Selector:
+    return build(Selector, value, "a Selector or a mapping such as {kind: ...}")
+
+
+def _weeks(value: Weeks | Mapping[str, Any] | None) -> Weeks | None:
+    if value is None:
+        return None
+    return build(Weeks, value, "a Weeks or a mapping {from, to}", {"from": "from_"})
+
+
+def _requirement(value: Requirement | Mapping[str, Any]) -> Requirement:
+    return build(Requirement, value, "a Requirement or a mapping such as {kind: ..., per: ...}")
+
+
+def _requirements(
+    value: Iterable[Requirement | Mapping[str, Any]] | Requirement,
+) -> tuple[Requirement, ...]:
+    return items(value, _requirement, "requirements", single=Requirement)
+
+
+def _track(value: Track | Mapping[str, Any]) -> Track:
+    return build(Track, value, "a Track or a mapping such as {name: ..., modules: [...]}")
+
+
+def _tracks(value: Iterable[Track | Mapping[str, Any]] | Track) -> tuple[Track, ...]:
+    return items(value, _track, "tracks", single=Track)
+
+
+def _group(value: Group | Mapping[str, Any]) -> Group:
+    return build(Group, value, "a Group or a mapping such as {name: ..., patient_weeks: ...}")
+
+
+def _groups(value: Iterable[Group | Mapping[str, Any]] | Group) -> tuple[Group, ...]:
+    return items(value, _group, "groups", single=Group)
+
+
+def _rolling(value: RollingAdmission | Mapping[str, Any] | None) -> RollingAdmission | None:
+    if value is None:
+        return None
+    return build(RollingAdmission, value, "a RollingAdmission or a mapping {stay_weeks}")
+
+
+def _admission(value: Admission | Mapping[str, Any] | None) -> Admission | None:
+    if value is None or isinstance(value, Admission):
+        return value
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"must be an Admission or a mapping such as {{every: week}} (got {got(value)})"
+        )
+    return admission_of(value)
+
+
+def _stay(value: Stay | Mapping[str, Any] | None) -> Stay | None:
+    if value is None or isinstance(value, Stay):
+        return value
+    if not isinstance(value, Mapping):
+        raise TypeError(f"must be a Stay or a mapping such as {{weeks: 16}} (got {got(value)})")
+    return stay_of(value)
+
+
+@located
 @attrs.frozen(kw_only=True)
 class BreakRule:
     """Never more than ``after`` service minutes without a break of ``minutes``.
@@ -78,8 +260,8 @@ class BreakRule:
         activity: The catalog activity (of kind ``break``) used for breaks.
     """
 
-    after: int = attrs.field(validator=attrs.validators.ge(1))
-    minutes: int = attrs.field(validator=attrs.validators.ge(1))
+    after: int = attrs.field(validator=whole(1))
+    minutes: int = attrs.field(validator=whole(1))
     activity: str = attrs.field(default="break", validator=check_slug)
 
 
@@ -87,9 +269,152 @@ class BreakRule:
 GRIDS = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
 
 
+class Edge(enum.StrEnum):
+    """Where in a session an order entry's blocks go (``at``)."""
+
+    START = "start"
+    END = "end"
+
+
+class Which(enum.StrEnum):
+    """One session of each week (a requirement's ``session``)."""
+
+    FIRST = "first"
+    LAST = "last"
+
+
+_SELECTOR_KEYS = ("activity", "kind", "modality", "format", "module", "track", "min_minutes")
+
+
+def _flat_selector(
+    selector: Selector | Mapping[str, Any] | None, keys: dict[str, Any], what: str
+) -> Selector | Mapping[str, Any]:
+    """The selector given as ``selector=`` or as its keys beside the others."""
+    keys = {k: v for k, v in keys.items() if v is not None}
+    if keys and selector is not None:
+        raise ValueError(
+            f"give the selector's keys ({', '.join(_SELECTOR_KEYS)}) or selector=, not both"
+        )
+    if keys:
+        return Selector(**keys)
+    if selector is None:
+        raise ValueError(
+            f"{what} names its blocks by one of activity, kind, modality, format, module "
+            "or track (or selector=)"
+        )
+    return selector
+
+
+@located
+@attrs.frozen(kw_only=True, init=False)
+class Order:
+    """Order or placement inside a session, for the blocks a selector matches: exactly
+    one of ``at``, ``before``, ``directly_before`` and ``not_directly_after``.
+
+    Written as in a program file, with the selector's keys beside the relation:
+    ``Order(activity="drug-screen", at="start")``,
+    ``Order(module="early-recovery", before={"module": "relapse-prevention"})``.
+
+    In every sitting (a session's main blocks, or one of its groups) that holds them:
+
+    - ``at: start``: the blocks come first, after the opening only; ``at: end``: last,
+      before the closing only;
+    - ``before``: every matching block comes before every block the other selector
+      matches;
+    - ``directly_before``: each matching block is followed at once (no break between)
+      by a block the other selector matches;
+    - ``not_directly_after``: no matching block follows, at once, a block the other
+      selector matches.
+
+    Attributes:
+        selector: The blocks the entry places.
+        at: ``start`` or ``end``.
+        before: The blocks that come after.
+        directly_before: The blocks that follow at once.
+        not_directly_after: The blocks that must not come just before.
+    """
+
+    selector: Selector = attrs.field(converter=_selector)
+    at: Edge | None = attrs.field(default=None, converter=_edge)
+    before: Selector | None = attrs.field(default=None, converter=_optional_selector)
+    directly_before: Selector | None = attrs.field(default=None, converter=_optional_selector)
+    not_directly_after: Selector | None = attrs.field(default=None, converter=_optional_selector)
+
+    def __init__(
+        self,
+        *,
+        selector: Selector | Mapping[str, Any] | None = None,
+        at: Edge | str | None = None,
+        before: Selector | Mapping[str, Any] | None = None,
+        directly_before: Selector | Mapping[str, Any] | None = None,
+        not_directly_after: Selector | Mapping[str, Any] | None = None,
+        activity: str | None = None,
+        kind: ActivityKind | str | Iterable[ActivityKind | str] | None = None,
+        modality: str | None = None,
+        format: Format | str | None = None,  # noqa: A002 - the file's key
+        module: str | None = None,
+        track: str | None = None,
+        min_minutes: int | None = None,
+    ) -> None:
+        keys = dict(
+            zip(
+                _SELECTOR_KEYS,
+                (activity, kind, modality, format, module, track, min_minutes),
+                strict=True,
+            )
+        )
+        self.__attrs_init__(
+            selector=_flat_selector(selector, keys, "an order entry"),
+            at=at,
+            before=before,
+            directly_before=directly_before,
+            not_directly_after=not_directly_after,
+        )
+        if len(self.relations) != 1:
+            raise ValueError(
+                "an order entry gives exactly one of at, before, directly_before and "
+                f"not_directly_after (got {', '.join(self.relations) or 'none'})"
+            )
+
+    def stating_nothing(self) -> Order:
+        """The entry with its relation taken away, as a relaxation leaves it (only the
+        composer's explanations make these)."""
+        entry = Order.__new__(Order)
+        entry.__attrs_init__(selector=self.selector)
+        return entry
+
+    @property
+    def relations(self) -> tuple[str, ...]:
+        """The relations given (a valid entry has exactly one)."""
+        names = ("at", "before", "directly_before", "not_directly_after")
+        return tuple(n for n in names if getattr(self, n) is not None)
+
+    @property
+    def neutral(self) -> bool:
+        """Whether the entry states nothing (as a relaxed entry does)."""
+        return not self.relations
+
+    def describe(self, catalog: Catalog | None = None) -> str:
+        """The entry in words, for example "'Drug screen' at the start of the session"."""
+        what = self.selector.describe(catalog, 2)
+        if self.at is not None:
+            return f"{what} at the {self.at.value} of the session"
+        if self.before is not None:
+            return f"{what} before {self.before.describe(catalog, 2)}"
+        if self.directly_before is not None:
+            return f"{what} directly before {self.directly_before.describe(catalog, 2)}"
+        if self.not_directly_after is not None:
+            return f"{what} never directly after {self.not_directly_after.describe(catalog, 2)}"
+        return f"{what} (no order)"
+
+
+@located
 @attrs.frozen(kw_only=True)
 class SessionShape:
     """The shape every session has.
+
+    Written as in a program file: ``SessionShape(minutes={"min": 180, "max": 210},
+    opening="check-in", breaks={"after": 90, "minutes": 10})``.
 
     Attributes:
         minutes: Wall-clock length, breaks included.
@@ -100,16 +425,21 @@ class SessionShape:
             stand-alone activity of the catalogs.
         grid: The time grid in minutes: every block starts and lasts a multiple of it
             (5 by default; 1 turns the grid off).
+        order: Order and placement inside a session (see :class:`Order`), kept in every
+            sitting: a session's main blocks and each of its groups.
     """
 
-    minutes: Range
+    minutes: Range = attrs.field(converter=as_range)
     opening: tuple[str, ...] = attrs.field(default=(), converter=_ids, validator=_check_ids)
     closing: tuple[str, ...] = attrs.field(default=(), converter=_ids, validator=_check_ids)
-    breaks: BreakRule | None = None
+    breaks: BreakRule | None = attrs.field(default=None, converter=_breaks)
     fill: tuple[str, ...] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_ids)
+        default=None,
+        converter=attrs.converters.optional(_ids),
+        validator=attrs.validators.optional(_check_ids),
     )
-    grid: int = attrs.field(default=5, validator=attrs.validators.in_(GRIDS))
+    grid: int = attrs.field(default=5, validator=one_of(GRIDS))
+    order: tuple[Order, ...] = attrs.field(default=(), converter=_orders)
 
     def __attrs_post_init__(self) -> None:
         if self.minutes.min < 1:
@@ -120,6 +450,7 @@ class SessionShape:
             raise ValueError(f"a session cannot last {self.minutes.max} minutes (over a day)")
 
 
+@located
 @attrs.frozen(kw_only=True)
 class WeeklyMinutes:
     """Minutes per week: service minutes by default, or wall-clock with ``count="wall"``.
@@ -130,9 +461,9 @@ class WeeklyMinutes:
         count: ``service`` (breaks excluded) or ``wall``.
     """
 
-    min: int = attrs.field(default=0, validator=attrs.validators.ge(0))
-    max: int | None = None
-    count: Count = attrs.field(default=Count.SERVICE, converter=Count)
+    min: int = attrs.field(default=0, validator=whole(0))
+    max: int | None = attrs.field(default=None, validator=whole(0, optional=True))
+    count: Count = attrs.field(default=Count.SERVICE, converter=_count)
 
     def __attrs_post_init__(self) -> None:
         if self.max is not None and self.max < self.min:
@@ -144,6 +475,7 @@ class WeeklyMinutes:
         return Range(min=self.min, max=self.max)
 
 
+@located
 @attrs.frozen(kw_only=True)
 class PatientWeeks:
     """Some of a patient's own weeks, counted from their admission (week 1 is the week
@@ -159,9 +491,9 @@ class PatientWeeks:
             ``from_=1, to=1``).
     """
 
-    from_: int = attrs.field(default=1, alias="from_", validator=attrs.validators.ge(1))
-    to: int | None = None
-    from_end: bool = False
+    from_: int = attrs.field(default=1, alias="from_", validator=whole(1))
+    to: int | None = attrs.field(default=None, validator=whole(1, optional=True))
+    from_end: bool = attrs.field(default=False, validator=boolean)
 
     def __attrs_post_init__(self) -> None:
         if self.to is not None and self.to < self.from_:
@@ -198,7 +530,7 @@ def _span(value: Any) -> PatientWeeks:
         return PatientWeeks(from_=1, to=1, from_end=True)
     if isinstance(value, int) and not isinstance(value, bool):
         return PatientWeeks(from_=value, to=value)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         extra = set(value) - {"from", "to", "last"}
         if extra:
             raise ValueError(f"unknown keys in patient weeks: {', '.join(sorted(map(str, extra)))}")
@@ -243,6 +575,7 @@ def describe_phase(spans: tuple[PatientWeeks, ...] | None) -> str:
     return " and ".join(s.describe() for s in spans)
 
 
+@located
 @attrs.frozen(kw_only=True)
 class Group:
     """A group that meets beside, before or after the main session, attended by the
@@ -266,13 +599,15 @@ class Group:
 
     name: str = attrs.field(validator=check_slug)
     patient_weeks: tuple[PatientWeeks, ...] = attrs.field(converter=_spans)
-    place: Place = attrs.field(default=Place.BESIDE, converter=Place)
-    minutes: Range | None = None
+    place: Place = attrs.field(default=Place.BESIDE, converter=place)
+    minutes: Range | None = attrs.field(default=None, converter=_optional_minutes)
     days: tuple[Weekday, ...] | None = attrs.field(
         default=None, converter=attrs.converters.optional(_days)
     )
     fill: tuple[str, ...] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_ids)
+        default=None,
+        converter=attrs.converters.optional(_ids),
+        validator=attrs.validators.optional(_check_ids),
     )
     room: str | None = attrs.field(
         default=None, converter=attrs.converters.optional(nfc), validator=_optional_text
@@ -304,6 +639,7 @@ class Every(enum.StrEnum):
     DAY = "day"
 
 
+@located
 @attrs.frozen(kw_only=True)
 class Admission:
     """When patients may start: every week, every session day, at the start of the
@@ -316,10 +652,12 @@ class Admission:
         dates: Admission dates; each must be a session date.
     """
 
-    every: Every | None = attrs.field(default=None, converter=attrs.converters.optional(Every))
-    track: str | None = None
+    every: Every | None = attrs.field(default=None, converter=_every)
+    track: str | None = attrs.field(default=None, validator=_optional_text)
     modules: tuple[str, ...] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_ids)
+        default=None,
+        converter=attrs.converters.optional(_ids),
+        validator=attrs.validators.optional(_check_ids),
     )
     dates: tuple[dt.date, ...] | None = attrs.field(
         default=None, converter=attrs.converters.optional(_dates)
@@ -349,6 +687,7 @@ class Admission:
         return f"admitted on {plural(len(self.dates or ()), 'listed date')}"
 
 
+@located
 @attrs.frozen(kw_only=True)
 class Stay:
     """How long patients stay, in weeks: ``weeks`` exactly, or ``min`` to ``max``.
@@ -358,8 +697,8 @@ class Stay:
         max: The longest stay in weeks.
     """
 
-    min: int = attrs.field(validator=[attrs.validators.ge(1), attrs.validators.le(520)])
-    max: int = attrs.field(validator=[attrs.validators.ge(1), attrs.validators.le(520)])
+    min: int = attrs.field(validator=whole(1, 520))
+    max: int = attrs.field(validator=whole(1, 520))
 
     def __attrs_post_init__(self) -> None:
         if self.max < self.min:
@@ -386,9 +725,54 @@ class Stay:
         return f"{self.min} to {self.max} weeks"
 
 
-@attrs.frozen(kw_only=True)
+def admission_of(data: Mapping[str, Any]) -> Admission:
+    """An admission as program files write it: ``{every: week}``, ``{every: day}``,
+    ``{at: module-starts, track: ..., modules: [...]}`` or ``{dates: [...]}``."""
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected a mapping (got {data!r})")
+    data = dict(data)
+    extra = set(data) - {"every", "at", "track", "modules", "dates"}
+    if extra:
+        raise ValueError(f"unknown keys: {', '.join(sorted(map(str, extra)))}")
+    at = data.pop("at", None)
+    if at is not None and at != "module-starts":
+        raise ValueError(f"'at' can only be 'module-starts' (got {at!r})")
+    if at is None and "track" in data:
+        raise ValueError("a 'track' for admission goes with 'at: module-starts'")
+    if at is not None and "track" not in data:
+        raise ValueError("'at: module-starts' needs the 'track' whose modules admit")
+    return Admission(
+        every=data.get("every"),
+        track=data.get("track"),
+        modules=data.get("modules"),
+        dates=data.get("dates"),
+    )
+
+
+def stay_of(data: Mapping[str, Any]) -> Stay:
+    """A stay as program files write it: ``{weeks: 16}`` or ``{weeks: {min: 12, max: 16}}``."""
+    if not isinstance(data, Mapping) or set(data) != {"weeks"}:
+        raise ValueError("a stay is written {weeks: 16} or {weeks: {min: 12, max: 16}}")
+    weeks = data["weeks"]
+    if isinstance(weeks, Mapping):
+        extra = set(weeks) - {"min", "max"}
+        if extra or set(weeks) != {"min", "max"}:
+            raise ValueError("a range of stays needs 'min' and 'max' and nothing else")
+        return Stay(min=weeks["min"], max=weeks["max"])
+    if isinstance(weeks, bool) or not isinstance(weeks, int):
+        raise TypeError(f"'weeks' of a stay is a whole number or {{min, max}} (got {got(weeks)})")
+    return Stay.weeks(weeks)
+
+
+@located
+@attrs.frozen(kw_only=True, init=False)
 class Requirement:
     """How often blocks matching a selector occur, counted per session, week or program.
+
+    Written as in a program file, with the selector's keys (``activity``, ``kind``,
+    ``modality``, ``format``, ``min_minutes``) beside the others:
+    ``Requirement(activity="process-group", per="session", min=1)``; or with
+    ``selector=Selector(...)``.
 
     Attributes:
         per: ``session``, ``week`` or ``program``.
@@ -398,13 +782,71 @@ class Requirement:
             optional minimum length).
         patient_weeks: Only for patients in these weeks of their stay (``None``: all).
             With admission, ``program`` counts over each patient's stay.
+        days: Only blocks in sessions on these weekdays count (``None``: every day). A
+            made-up session counts on the day it replaces.
+        weeks: Only blocks in these calendar weeks count: week numbers (``[4, 8, 12]``)
+            or a window (``{from: 2, to: 6}``); ``None``: every week.
+        session: Only blocks in the ``first`` or ``last`` session of each week count.
     """
 
-    per: Per = attrs.field(converter=Per)
-    selector: Selector
-    min: int = attrs.field(default=0, validator=attrs.validators.ge(0))
-    max: int | None = None
+    per: Per = attrs.field(converter=_per)
+    selector: Selector = attrs.field(converter=_selector)
+    min: int = attrs.field(default=0, validator=whole(0))
+    max: int | None = attrs.field(default=None, validator=whole(0, optional=True))
     patient_weeks: tuple[PatientWeeks, ...] | None = attrs.field(default=None, converter=_spans)
+    days: tuple[Weekday, ...] | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(_days),
+        validator=attrs.validators.optional(_unique_days),
+    )
+    weeks: tuple[int, ...] | Weeks | None = attrs.field(default=None, converter=_week_numbers)
+    session: Which | None = attrs.field(default=None, converter=_which)
+
+    def __init__(
+        self,
+        *,
+        per: Per | str,
+        selector: Selector | Mapping[str, Any] | None = None,
+        min: int = 0,  # noqa: A002 - the file's key
+        max: int | None = None,  # noqa: A002 - the file's key
+        patient_weeks: Any = None,
+        days: Any = None,
+        weeks: Any = None,
+        session: Which | str | None = None,
+        activity: str | None = None,
+        kind: ActivityKind | str | Iterable[ActivityKind | str] | None = None,
+        modality: str | None = None,
+        format: Format | str | None = None,  # noqa: A002 - the file's key
+        module: str | None = None,
+        track: str | None = None,
+        min_minutes: int | None = None,
+    ) -> None:
+        given = (activity, kind, modality, format, module, track, min_minutes)
+        keys = dict(zip(_SELECTOR_KEYS, given, strict=True))
+        self.__attrs_init__(
+            per=per,
+            selector=_flat_selector(selector, keys, "a requirement"),
+            min=min,
+            max=max,
+            patient_weeks=patient_weeks,
+            days=days,
+            weeks=weeks,
+            session=session,
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether only some sessions count (``days``, ``weeks`` or ``session``)."""
+        return self.days is not None or self.weeks is not None or self.session is not None
+
+    def week_numbers(self, weeks: int) -> frozenset[int]:
+        """The calendar weeks that count, in a program of ``weeks`` weeks."""
+        if self.weeks is None:
+            return frozenset(range(1, weeks + 1))
+        if isinstance(self.weeks, Weeks):
+            last = weeks if self.weeks.to is None else min(self.weeks.to, weeks)
+            return frozenset(range(self.weeks.from_, last + 1))
+        return frozenset(w for w in self.weeks if w <= weeks)
 
     def __attrs_post_init__(self) -> None:
         if self.max is not None and self.max < self.min:
@@ -415,9 +857,31 @@ class Requirement:
         text = f"{Range(min=self.min, max=self.max).describe()} {self.selector.describe()} per {self.per.value}"
         if self.patient_weeks is not None:
             text += f" in {describe_phase(self.patient_weeks)}"
-        return text
+        return text + self.describe_sessions()
+
+    def describe_sessions(self) -> str:
+        """Which sessions count, in words (empty when all do), for example
+        " in the first session of the week, on Tuesday, in weeks 4, 8 and 12"."""
+        parts = []
+        if self.session is not None:
+            parts.append(f"in the {self.session.value} session of the week")
+        if self.days is not None:
+            names = [calendar.day_name[d.position] for d in self.days]
+            parts.append("on " + _and(names, "or"))
+        if isinstance(self.weeks, Weeks):
+            end = f" to {self.weeks.to}" if self.weeks.to is not None else " on"
+            parts.append(f"in weeks {self.weeks.from_}{end}")
+        elif self.weeks is not None:
+            noun = "week" if len(self.weeks) == 1 else "weeks"
+            parts.append(f"in {noun} " + _and([str(w) for w in self.weeks], "and"))
+        return "".join(f", {p}" if i else f" {p}" for i, p in enumerate(parts))
 
 
+def _and(words: list[str], last: str) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} " + words[-1]
+
+
+@located
 @attrs.frozen(kw_only=True)
 class Weeks:
     """A window of weeks, 1-based and inclusive; ``to=None`` runs to the program's end.
@@ -427,17 +891,21 @@ class Weeks:
         to: The last week, or ``None`` for the program's last.
     """
 
-    from_: int = attrs.field(default=1, alias="from_", validator=attrs.validators.ge(1))
-    to: int | None = None
+    from_: int = attrs.field(default=1, alias="from_", validator=whole(1))
+    to: int | None = attrs.field(default=None, validator=whole(1, optional=True))
 
     def __attrs_post_init__(self) -> None:
         if self.to is not None and self.to < self.from_:
             raise ValueError(f"the window of weeks is empty: from {self.from_} to {self.to}")
 
 
+@located
 @attrs.frozen(kw_only=True)
 class Track:
     """A sequence of skill modules taught in order, in parallel with other tracks.
+
+    Written as in a program file: ``Track(name="Core", modules=["cbt-foundations"],
+    per_week={"min": 2}, weeks={"from": 2, "to": 8})``.
 
     Attributes:
         name: The track's name, unique in a program.
@@ -458,16 +926,16 @@ class Track:
 
     name: str = attrs.field(converter=nfc, validator=check_text)
     modules: tuple[str, ...] = attrs.field(converter=_ids, validator=_check_ids)
-    per_session: Range = attrs.field(factory=lambda: Range(max=1))
-    per_week: Range = attrs.field(factory=Range)
+    per_session: Range = attrs.field(factory=lambda: Range(max=1), converter=as_range)
+    per_week: Range = attrs.field(factory=Range, converter=as_range)
     days: tuple[Weekday, ...] | None = attrs.field(
         default=None, converter=attrs.converters.optional(_days)
     )
-    weeks: Weeks | None = None
-    repeat: bool = False
-    core: bool = True
+    weeks: Weeks | None = attrs.field(default=None, converter=_weeks)
+    repeat: bool = attrs.field(default=False, validator=boolean)
+    core: bool = attrs.field(default=True, validator=boolean)
     group: str | None = attrs.field(default=None, validator=attrs.validators.optional(check_slug))
-    standalone: bool = False
+    standalone: bool = attrs.field(default=False, validator=boolean)
 
     def __attrs_post_init__(self) -> None:
         if not self.modules:
@@ -478,46 +946,140 @@ class Track:
             raise ValueError(f"track {self.name!r} has an empty list of days")
 
 
+@located
 @attrs.frozen(kw_only=True)
 class RollingAdmission:
     """Open enrolment: anyone admitted in any week and staying ``stay_weeks`` weeks
     receives every lesson of every core track."""
 
-    stay_weeks: int = attrs.field(validator=attrs.validators.ge(1))
+    stay_weeks: int = attrs.field(validator=whole(1))
 
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-def _check_clock(_inst: object, _attr: object, value: str) -> None:
+def _check_clock(inst: object, attr: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not _CLOCK.match(value):
-        raise ValueError(f"'start_time' must be a clock time HH:MM such as '09:00' (got {value!r})")
+        raise invalid(
+            inst,
+            attr,
+            f"'start_time' must be a clock time HH:MM such as '09:00' (got {value!r})",
+            wrong_type=not isinstance(value, str),
+        )
 
 
 def _pairs(value: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
     return tuple(value)
 
 
-def _check_timezone(_inst: object, _attr: object, value: str | None) -> None:
+def _check_timezone(inst: object, attr: attrs.Attribute[Any], value: str | None) -> None:
     if value is None:
         return
     import zoneinfo
 
     problem = f"'timezone' must be an IANA time zone name such as 'America/Chicago' (got {value!r})"
-    if not isinstance(value, str) or not value or len(value) > 64 or "\x00" in value:
-        raise ValueError(problem)
+    if not isinstance(value, str):
+        raise invalid(inst, attr, problem, wrong_type=True)
+    # an unknown zone is reported at the program, where files report it
+    if not value or len(value) > 64 or "\x00" in value:
+        raise invalid(inst, None, problem)
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(problem) from None
+        raise invalid(inst, None, problem) from None
 
 
+def _caps(value: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    pairs: list[tuple[Any, ...]]
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise TypeError(f"must be a mapping of ids to numbers of patients (got {got(value)})")
+    else:
+        pairs = [tuple(p) for p in value]
+    result = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise TypeError("must be a mapping of ids to numbers of patients")
+        key, cap = pair
+        if not isinstance(key, str) or len(key) > MAX_ID or not SLUG.fullmatch(key):
+            raise ValueError(f"{excerpt(key)} is not an id (lowercase letters, digits, hyphens)")
+        if isinstance(cap, bool) or not isinstance(cap, int):
+            raise TypeError(f"the cap of {key!r} must be a whole number (got {got(cap)})")
+        if not 1 <= cap <= 10_000:
+            raise ValueError(f"the cap of {key!r} must be from 1 to 10000 (got {cap})")
+        result.append((key, cap))
+    keys = [k for k, _ in result]
+    if len(set(keys)) != len(keys):
+        raise ValueError("an id is given two caps")
+    return tuple(sorted(result))
+
+
+@located
+@attrs.frozen(kw_only=True)
+class GroupSizes:
+    """Most patients in one sitting of a group activity.
+
+    Written in a program file as ``group_size: {max: 12, activities: {process-group: 8},
+    groups: {early-recovery: 10}}``. A sitting (a session's main blocks, or one of its
+    groups) is capped by the smallest cap that applies to it: ``max`` for any sitting
+    with a group or family activity, the cap of each such activity it holds, and the cap
+    of its group. Individual activities (one to one) are never capped: patients sitting
+    them meet their own clinician.
+
+    Attributes:
+        max: Most patients in any group sitting, or ``None``.
+        activities: Caps by activity id, as ``(id, cap)`` pairs (a mapping is accepted).
+        groups: Caps by program group name, as ``(name, cap)`` pairs (a mapping too).
+    """
+
+    max: int | None = attrs.field(default=None, validator=whole(1, 10_000, optional=True))
+    activities: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_caps)
+    groups: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_caps)
+
+    def cap(self, group: str | None, blocks: Iterable[Block]) -> tuple[int, str] | None:
+        """The cap of a sitting and where it comes from (``"max"``,
+        ``"activities.process-group"``, ``"groups.early-recovery"``), or ``None``."""
+        shared = [b for b in blocks if not b.is_break and b.format is not Format.INDIVIDUAL]
+        if not shared:
+            return None
+        found: list[tuple[int, str]] = []
+        if self.max is not None:
+            found.append((self.max, "max"))
+        caps = dict(self.activities)
+        for block in shared:
+            if block.activity in caps:
+                found.append((caps[block.activity], f"activities.{block.activity}"))
+        if group is not None and group in dict(self.groups):
+            found.append((dict(self.groups)[group], f"groups.{group}"))
+        return min(found) if found else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The caps as a program file writes them."""
+        result: dict[str, Any] = {}
+        if self.max is not None:
+            result["max"] = self.max
+        if self.activities:
+            result["activities"] = dict(self.activities)
+        if self.groups:
+            result["groups"] = dict(self.groups)
+        return result
+
+
+@located
 @attrs.frozen(kw_only=True)
 class Program:
     """A program: the limits a curriculum must meet, as a program file states them.
 
-    Everything a program file can say can be written here with the same names. See the
-    program file reference for each key's meaning.
+    Everything a program file can say can be written here with the same names and the
+    same values: texts for weekdays, kinds and ISO dates, mappings for the session, the
+    weekly minutes, requirements and tracks, a single text for a list of one. See the
+    program file reference for each key's meaning. :meth:`from_dict` reads the mapping
+    of a whole program file and :meth:`to_dict` writes it.
+
+    Every value is checked on construction: a :class:`~iopkit.errors.ProgramError` (a
+    :class:`~iopkit.errors.ProgramTypeError` for a value of the wrong type) lists what is
+    wrong by field path, such as ``Program.tracks[0].weeks.from: must be 1 or more``.
 
     Attributes:
         name: The program's name.
@@ -549,6 +1111,8 @@ class Program:
             patient's stay runs on across the turn.
         groups: Groups meeting beside, before or after the main session for the patients
             of one phase of their stay.
+        group_size: Most patients in one sitting of a group activity (see
+            :class:`GroupSizes`); the attendance census checks it. ``None``: no caps.
         catalog: The content the program draws on, resolved from ``catalogs`` when the
             program is loaded (or given in Python); ``None`` means the built-in catalog.
             Not part of equality, which compares what the file says.
@@ -558,11 +1122,11 @@ class Program:
     """
 
     name: str = attrs.field(converter=nfc, validator=check_text)
-    weeks: int = attrs.field(validator=[attrs.validators.ge(1), attrs.validators.le(520)])
+    weeks: int = attrs.field(validator=whole(1, 520))
     days: tuple[Weekday, ...] = attrs.field(converter=_days, validator=_unique_days)
-    session: SessionShape
-    population: Population = attrs.field(default=Population.ADULT, converter=Population)
-    start: dt.date | None = None
+    session: SessionShape = attrs.field(converter=_session)
+    population: Population = attrs.field(default=Population.ADULT, converter=_population)
+    start: dt.date | None = attrs.field(default=None, converter=_optional_date)
     start_time: str = attrs.field(default="09:00", validator=_check_clock)
     timezone: str | None = attrs.field(default=None, validator=_check_timezone)
     clinic: str | None = attrs.field(
@@ -579,25 +1143,75 @@ class Program:
         default=(), converter=_days, validator=_unique_days
     )
     catalogs: tuple[str, ...] = attrs.field(default=("builtin",), converter=_ids)
-    weekly_minutes: WeeklyMinutes = WeeklyMinutes()
-    require: tuple[Requirement, ...] = attrs.field(default=(), converter=tuple)
-    tracks: tuple[Track, ...] = attrs.field(default=(), converter=tuple)
+    weekly_minutes: WeeklyMinutes = attrs.field(default=WeeklyMinutes(), converter=_weekly)
+    require: tuple[Requirement, ...] = attrs.field(default=(), converter=_requirements)
+    tracks: tuple[Track, ...] = attrs.field(default=(), converter=_tracks)
     profiles: tuple[str, ...] = attrs.field(default=(), converter=_ids)
-    rolling_admission: RollingAdmission | None = None
-    admission: Admission | None = None
-    stay: Stay | None = None
-    cycle: bool = False
-    groups: tuple[Group, ...] = attrs.field(default=(), converter=tuple)
-    catalog: Catalog | None = attrs.field(default=None, eq=False, repr=False)
+    rolling_admission: RollingAdmission | None = attrs.field(default=None, converter=_rolling)
+    admission: Admission | None = attrs.field(default=None, converter=_admission)
+    stay: Stay | None = attrs.field(default=None, converter=_stay)
+    cycle: bool = attrs.field(default=False, validator=boolean)
+    groups: tuple[Group, ...] = attrs.field(default=(), converter=_groups)
+    group_size: GroupSizes | None = attrs.field(default=None, converter=_group_sizes)
+    catalog: Catalog | None = attrs.field(
+        default=None, eq=False, repr=False, validator=instance(Catalog, "a Catalog or None")
+    )
     profile_definitions: tuple[tuple[str, Any], ...] = attrs.field(
         default=(), eq=False, repr=False, converter=_pairs
     )
     file: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        problems = [Problem(message=m, pointer=p) for p, m in self._problems()]
+        problems = [Problem(message=m, pointer=p, root="Program") for p, m in self._problems()]
         if problems:
             raise ProgramError(problems)
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Program:
+        """The program a program file's mapping states (with or without its
+        ``iopkit: program/1`` key), checked as :func:`~iopkit.curriculum.load_program`
+        checks a file: against the file format's schema, then as a whole. Dates may be
+        :class:`datetime.date` objects, as ``yaml.safe_load`` gives them.
+
+        The program names its catalog and profile files but does not read them: compose
+        it with ``catalog=``, or read it with ``load_program()``.
+
+        Raises:
+            ProgramError: every problem, located by field path.
+        """
+        from iopkit._files._documents import Document
+        from iopkit._files._load import structure
+        from iopkit._files._schemas import check
+
+        expect(
+            document,
+            Mapping,
+            "Program.from_dict() takes a mapping, the content of a program file",
+            "; to read a file use load_program(path)",
+        )
+        data = _plain(document)
+        data.setdefault("iopkit", "program/1")
+        name = "<Program.from_dict>"
+        try:
+            check(Document(data=data, file=name), "program")
+            program: Program = structure(Document(data=data, file=name), cls)
+        except InputError as exc:
+            raise ProgramError(
+                [
+                    Problem(message=p.message, pointer=p.pointer, root="Program")
+                    if p.file == name
+                    else p
+                    for p in exc.problems
+                ]
+            ) from None
+        return program
+
+    def to_dict(self) -> dict[str, Any]:
+        """The program as the mapping a program file holds, ``iopkit: program/1`` first:
+        what :func:`~iopkit.curriculum.dump_program` writes and :meth:`from_dict` reads."""
+        from iopkit._files._converter import program_document
+
+        return program_document(self)
 
     def _problems(self) -> Iterable[tuple[str, str]]:
         grid = self.session.grid
@@ -806,8 +1420,8 @@ class Program:
 
     @property
     def patient_stay(self) -> Stay:
-        """How long each patient stays: the program's ``stay``, or every week of a closed
-        cohort."""
+        """The program's ``stay``, or every week of a closed cohort; how long each
+        patient stays."""
         return self.stay if self.stay is not None else Stay.weeks(self.weeks)
 
     def group(self, name: str) -> Group | None:
@@ -832,3 +1446,17 @@ class Program:
         start = track.weeks.from_ if track.weeks else 1
         end = track.weeks.to if track.weeks and track.weeks.to is not None else self.weeks
         return start, min(end, self.weeks)
+
+
+def _plain(value: Any) -> Any:
+    """A mapping as plain data, as a file would hold it: lists for sequences, ISO texts
+    for dates, texts for enumeration members."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value

@@ -28,6 +28,7 @@ from iopkit.curriculum._rules._base import (
 )
 from iopkit.curriculum._rules._calendar import Calendar, day_order
 from iopkit.curriculum._rules._counts import LongSessions, RequirementRule, WeeklyMinutesRule
+from iopkit.curriculum._rules._order import AtEdge, Before, DirectlyBefore, NotDirectlyAfter
 from iopkit.curriculum._rules._patients import (
     CycleRuns,
     GroupMeetings,
@@ -65,6 +66,10 @@ RULE_TYPES: tuple[type[Rule], ...] = (
     Fill,
     Blocks,
     Grid,
+    AtEdge,
+    Before,
+    DirectlyBefore,
+    NotDirectlyAfter,
     WeeklyMinutesRule,
     RequirementRule,
     LongSessions,
