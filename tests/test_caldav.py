@@ -178,3 +178,60 @@ def test_publishing_twice_changes_nothing(server):
     events = stored(calendar)
     assert len(events) == len(objects)
     assert {int(e["sequence"]) for e in events} == {1}
+
+
+# -- groups and a patient's own calendar ----------------------------------------------------
+
+
+def grouped() -> Curriculum:
+    """A hand-built curriculum with groups beside, before and after its sessions, in a
+    time zone."""
+    from .test_journey_export import evening
+
+    curriculum = evening()
+    return attrs.evolve(
+        curriculum, program=attrs.evolve(curriculum.program, timezone="America/Chicago")
+    )
+
+
+def test_group_sittings_are_events_of_their_own(server):
+    """Published, each group sitting is an event beside its session's, at its own zoned
+    times and in its own room."""
+    calendar = calendar_at(server)
+    curriculum = grouped()
+    objects = to_ics_objects(curriculum)
+    publish(calendar, objects)
+    events = {str(e["uid"]): e for e in stored(calendar)}
+    assert set(events) == set(objects)
+    assert len(events) == sum(1 + len(s.groups) for _, s in curriculum.sessions())
+    before = next(e for u, e in events.items() if u.endswith("-w1-mon-early-recovery@iopkit"))
+    assert before.decoded("dtstart") == dt.datetime(
+        2027, 1, 4, 17, 10, tzinfo=before.decoded("dtstart").tzinfo
+    )
+    assert before.decoded("dtstart").utcoffset() == dt.timedelta(hours=-6)
+    assert str(before["location"]) == "Room 7"
+    publish(calendar, objects)
+    assert len(stored(calendar)) == len(objects)
+
+
+def test_a_patients_calendar_follows_a_longer_stay(server):
+    """A patient's calendar published for a 2-week stay, then for 3 weeks, holds exactly
+    the sittings of the longer stay: none twice, none stale."""
+    from iopkit.curriculum import journey
+    from iopkit.export import journey_ics_objects
+
+    calendar = calendar_at(server)
+    curriculum = grouped()
+    first = journey_ics_objects(curriculum, journey(curriculum, 1, stay=2))
+    publish(calendar, first)
+    assert sorted(str(e["uid"]) for e in stored(calendar)) == sorted(first)
+    second = journey_ics_objects(curriculum, journey(curriculum, 1, stay=3))
+    publish(calendar, second)
+    events = stored(calendar)
+    uids = [str(e["uid"]) for e in events]
+    assert len(uids) == len(set(uids)) == len(second)
+    assert set(uids) == set(second)
+    rooms = {str(e.get("location")) for e in events}
+    assert {"Room 7", "Room 12", "Building B, Room 204"} <= rooms
+    last = max(e.decoded("dtstart") for e in events)
+    assert last.date() == dt.date(2027, 1, 21)

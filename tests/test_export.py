@@ -717,3 +717,212 @@ class TestHostileText:
         assert set(cells.tags) <= MARKDOWN_TAGS
         assert set(cells.rows) == {5}
         assert cells.tags.count("h3") == len(sessions)
+
+
+# -- groups beside, before and after sessions ---------------------------------------------
+
+
+def grouped() -> Curriculum:
+    """A valid hand-built curriculum whose sessions have groups beside, before and after
+    them (see tests/test_journey_export.py)."""
+    from .test_journey_export import evening
+
+    return evening()
+
+
+def grouped_session(curriculum: Curriculum, *names: str):
+    """The first session whose groups are exactly ``names``."""
+    return next(
+        (w, s)
+        for w, s in curriculum.sessions()
+        if sorted(g.name for g in s.groups) == sorted(names)
+    )
+
+
+class TestGroups:
+    def test_json_carries_groups(self):
+        """to_json writes each session's groups (name, place, start, room, label, blocks)
+        and only where a session has any."""
+        document = json.loads(FORMATS["json"](grouped()))
+        sessions = [s for w in document["weeks"] for s in w["sessions"]]
+        assert "groups" not in sessions[9]  # week 4, Monday: no group meets
+        first = {g["name"]: g for g in sessions[0]["groups"]}
+        assert first["early-recovery"]["place"] == "before"
+        assert first["early-recovery"]["start"] == -50
+        assert first["orientation"]["room"] == "Room 12"
+        assert first["orientation"]["label"] == "Orientation group"
+        assert [b["activity"] for b in first["orientation"]["blocks"]][:2] == [
+            "check-in",
+            "goal-setting",
+        ]
+
+    def test_html_columns_side_by_side(self):
+        """A session with a group beside it shows the main blocks and each beside group
+        as columns, each headed with its clock times, room and who attends it; groups
+        before and after come before and after them with clock times."""
+        curriculum = grouped()
+        page = to_html(curriculum)
+        structure = parsed(page)
+        text = " ".join(structure.text)
+        _, session = grouped_session(curriculum, "early-recovery", "orientation", "discharge")
+        article = page[page.index(f'id="session-{session.number}"') :]
+        article = article[: article.index("</article>")]
+        columns = article[article.index('<div class="columns">') :]
+        assert columns.count('<section class="sitting') == 3
+        assert "Main session, 18:00\u201320:55 <small>for every other patient</small>" in columns
+        assert (
+            "Orientation group, 18:00\u201320:40 <small>Room 12 \u00b7 for the patient&#x27;s "
+            "first week</small>"
+        ) in columns
+        assert "Discharge planning, 18:00\u201321:00" in columns
+        assert article.index(
+            "Before the session: Early recovery skills, 17:10\u201318:00"
+        ) < article.index('<div class="columns">')
+        assert "After the session: Family education, 20:55\u201321:45" in text
+        assert "Session 1: Mon 2027-01-04, 17:10\u201320:55" in text
+        assert "Beside: Orientation group" in text  # the glance grid
+        assert "Groups" in structure.text
+        assert structure.tags.count("article") == sum(1 for _ in curriculum.sessions())
+
+    def test_markdown_columns_side_by_side(self):
+        """Markdown puts the main blocks and the beside groups in one table, a column
+        each, and the groups before and after in tables of their own."""
+        curriculum = grouped()
+        text = to_markdown(curriculum)
+        assert (
+            "| Main session, 18:00\u201320:55 (for every other patient) "
+            "| Orientation group, 18:00\u201320:40 (Room 12; for the patient's first week) "
+            "| Discharge planning, 18:00\u201321:00 (Room 3; for the patient's last week) |"
+        ) in text
+        assert "| **18:15\u201319:00** Motivation and goal setting, 45 min |" in text
+        assert (
+            "#### Before the session: Early recovery skills, 17:10\u201318:00 (Room 7; for patient weeks 1 to 2)"
+            in text
+        )
+        assert (
+            "#### After the session: Family education, 20:55\u201321:45 (for the patient's last week)"
+            in text
+        )
+        html = render_markdown(text)
+        cells = _Cells()
+        cells.feed(html)
+        assert set(cells.rows) == {2, 3, 5}
+
+    def test_csv_has_a_group_column(self):
+        """Each block of a group is a row of its own, in time order, with its group."""
+        curriculum = grouped()
+        found = rows(to_csv(curriculum))
+        assert COLUMNS[-1] == "group"
+        assert len(found) == len(list(curriculum.blocks()))
+        first = [r for r in found if r["session"] == "1"]
+        assert [r["group"] for r in first][:2] == ["early-recovery", ""]
+        assert (first[0]["start_time"], first[0]["end_time"]) == ("17:10", "18:00")
+        assert first[0]["lesson_name"] == "Relapse prevention, lesson 1 of 3"
+        beside = [r for r in first if r["group"] == "orientation"]
+        assert [r["start_time"] for r in beside][:3] == ["18:00", "18:15", "19:00"]
+        assert {r["group"] for r in found} == {
+            "",
+            "early-recovery",
+            "orientation",
+            "discharge",
+            "family",
+        }
+
+    def test_ics_event_per_group_sitting(self):
+        """Each group sitting is an event besides its session's, with its own times,
+        stable UID and LOCATION (the group's room, else the program's location)."""
+        curriculum = grouped()
+        data = to_ics(curriculum)
+        assert data == to_ics(curriculum)
+        found = events(data)
+        sittings_count = sum(1 + len(s.groups) for _, s in curriculum.sessions())
+        assert len(found) == sittings_count
+        uids = by_uid(data)
+        assert len(uids) == sittings_count
+        key = next(iter(uids)).split("-w1-")[0]
+        orientation = uids[f"{key}-w1-mon-orientation@iopkit"]
+        assert orientation.decoded("dtstart") == dt.datetime(2027, 1, 4, 18, 0)  # noqa: DTZ001
+        assert orientation.decoded("dtend") == dt.datetime(2027, 1, 4, 20, 40)  # noqa: DTZ001
+        assert str(orientation["location"]) == "Room 12"
+        assert "for the patient's first week" in str(orientation["description"])
+        before = uids[f"{key}-w1-mon-early-recovery@iopkit"]
+        assert before.decoded("dtstart") == dt.datetime(2027, 1, 4, 17, 10)  # noqa: DTZ001
+        family = uids[f"{key}-w2-thu-family@iopkit"]
+        assert str(family["location"]) == "Building B, Room 204"  # no room: the program's
+        assert family.decoded("dtstart") == dt.datetime(2027, 1, 14, 20, 55)  # noqa: DTZ001
+        session = uids[f"{key}-w1-mon@iopkit"]
+        assert "Group before the session: 17:10\u201318:00 Early recovery skills" in str(
+            session["description"]
+        )
+
+    def test_fhir_group_actions(self):
+        """Group sittings are nested actions with their clock time, length, room and
+        phase (a condition, and words); a beside group makes the main blocks an action
+        for every other patient."""
+        curriculum = grouped()
+        plan = to_fhir(curriculum)
+        PlanDefinition.model_validate(plan)
+        Bundle.model_validate(to_fhir(curriculum, bundle=True))
+        actions = {a["linkId"]: a for a in fhir_actions(plan)}
+        orientation = actions["session-1-orientation"]
+        assert orientation["timingTiming"]["repeat"]["timeOfDay"] == ["18:00:00"]
+        assert orientation["timingTiming"]["repeat"]["duration"] == 160
+        assert orientation["location"] == {"concept": {"text": "Room 12"}}
+        assert orientation["condition"][0]["expression"]["expression"] == "%patientWeek = 1"
+        assert "for the patient's first week" in orientation["description"]
+        assert orientation["relatedAction"] == [
+            {"targetId": "session-1-main", "relationship": "concurrent-with-start"}
+        ]
+        main_action = actions["session-1-main"]
+        assert (
+            main_action["condition"][0]["expression"]["expression"] == "((%patientWeek = 1)).not()"
+        )
+        assert main_action["action"][0]["linkId"] == "session-1-block-1"
+        before = actions["session-1-early-recovery"]
+        assert before["timingTiming"]["repeat"]["timeOfDay"] == ["17:10:00"]
+        assert before["relatedAction"][0]["relationship"] == "before-start"
+        children = [a["linkId"] for a in actions["session-1"]["action"]]
+        assert children == ["session-1-early-recovery", "session-1-main", "session-1-orientation"]
+        family = actions["session-6-family"]
+        assert family["relatedAction"][0] == {
+            "targetId": "session-6-main",
+            "relationship": "after-end",
+        }
+        last_week = [a["linkId"] for a in actions["session-12"]["action"]]
+        assert last_week[-1] == "session-12-family"
+        assert "session-12-block-1" in last_week  # no group beside: the blocks as before
+        assert actions["admission"]["selectionBehavior"] == "exactly-one"
+
+    def test_hostile_group_names_are_text(self):
+        """A group's label and room holding markup, pipes or line-like text stay text in
+        every export, and every export still parses."""
+        curriculum = grouped()
+        weeks = [
+            attrs.evolve(
+                week,
+                sessions=[
+                    attrs.evolve(
+                        s,
+                        groups=[
+                            attrs.evolve(g, label=HOSTILE, room="Room | 7\u2028B") for g in s.groups
+                        ],
+                    )
+                    for s in week.sessions
+                ],
+            )
+            for week in curriculum.weeks
+        ]
+        hostile = Curriculum(program=curriculum.program, weeks=weeks)
+        structure = parsed(to_html(hostile))
+        assert "script" not in structure.tags
+        assert any(HOSTILE in t for t in structure.text)
+        cells = _Cells()
+        cells.feed(render_markdown(to_markdown(hostile)))
+        assert set(cells.tags) <= MARKDOWN_TAGS | {"h4", "strong"}
+        assert "script" not in cells.tags
+        found = events(to_ics(hostile))
+        assert len(found) == sum(1 + len(s.groups) for _, s in hostile.sessions())
+        assert all("\u2028" not in str(e.get("location", "")) for e in found)
+        PlanDefinition.model_validate(to_fhir(hostile))
+        table = list(csv.reader(io.StringIO(to_csv(hostile))))
+        assert all(len(row) == len(COLUMNS) for row in table)

@@ -108,3 +108,86 @@ def test_one_week_per_page(paper, tmp_path):
         for number, text in enumerate(texts[3:], start=1):
             assert re.search(rf"^\s*Week {number}\s*$", text, re.MULTILINE), text[:300]
             assert "Objectives this week" in text
+
+
+# -- groups and journeys --------------------------------------------------------------------
+
+
+def wrap_ups(text: str) -> int:
+    """The wrap-up blocks on a page (its title may wrap; the objectives list is not one)."""
+    return len(re.findall(r"Wrap-up and(?!\s+homework:)", text))
+
+
+def grouped() -> Curriculum:
+    """A hand-built curriculum with groups beside, before and after its sessions."""
+    from .test_journey_export import evening
+
+    return evening()
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_groups_print_as_readable_columns(paper, tmp_path):
+    """Printed, a session's main blocks and the groups beside it stand side by side (their
+    headings on one line of the page), and no session is split across pages: each page
+    holds whole sessions, each with one wrap-up per column."""
+    curriculum = grouped()
+    page = tmp_path / "schedule.html"
+    page.write_text(to_html(curriculum, paper=paper), encoding="utf-8")
+    pdf = tmp_path / "schedule.pdf"
+    found = pages(print_to_pdf(page, pdf, tmp_path / "profile"))
+    width, height = SIZES[paper]
+    for size in found:
+        assert size == pytest.approx((width, height), abs=1.5)
+    texts = page_texts(pdf)
+    if texts is None:
+        pytest.skip("pdftotext is not installed")
+    columns = {
+        s.number: 1 + sum(g.place.value == "beside" for g in s.groups)
+        for _, s in curriculum.sessions()
+    }
+    seen = []
+    for text in texts:
+        numbers = [int(n) for n in re.findall(r"^Session (\d+): ", text, re.MULTILINE)]
+        seen += numbers
+        if numbers:
+            assert wrap_ups(text) == sum(columns[n] for n in numbers), text
+    assert sorted(seen) == sorted(columns)
+    side_by_side = [
+        line
+        for text in texts
+        for line in text.splitlines()
+        if "Main session, 18:00" in line and "Orientation group, 18:00" in line
+    ]
+    assert len(side_by_side) == sum(
+        1 for _, s in curriculum.sessions() if any(g.name == "orientation" for g in s.groups)
+    )
+    assert any("Discharge planning, 18:00" in line for line in side_by_side)
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_a_patient_schedule_prints_whole_visits(paper, tmp_path):
+    """A patient's schedule prints on the paper asked for, with every visit whole on
+    one page."""
+    from iopkit.curriculum import journey
+    from iopkit.export import journey_html
+
+    curriculum = grouped()
+    path = journey(curriculum, 2)
+    page = tmp_path / "patient.html"
+    page.write_text(journey_html(curriculum, path, paper=paper), encoding="utf-8")
+    pdf = tmp_path / "patient.pdf"
+    found = pages(print_to_pdf(page, pdf, tmp_path / "profile"))
+    width, height = SIZES[paper]
+    assert 2 <= len(found) <= 5
+    for size in found:
+        assert size == pytest.approx((width, height), abs=1.5)
+    texts = page_texts(pdf)
+    if texts is None:
+        pytest.skip("pdftotext is not installed")
+    visits = 0
+    for text in texts:
+        headings = re.findall(r"^(Mon|Wed|Thu) 2027-\d\d-\d\d, \d\d:\d\d", text, re.MULTILINE)
+        visits += len(headings)
+        assert wrap_ups(text) == len(headings), text
+    assert visits == sum(len(w.visits) for w in path.weeks)
+    assert "Early recovery skills, Room 7, 17:10" in "".join(texts)

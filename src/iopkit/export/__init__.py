@@ -6,18 +6,43 @@ names to them. Every export shows clock times, durations as ``9 h 05 min``, modu
 (``CBT foundations, lesson 1 of 3``), closed dates and make-up sessions, and says that
 iopkit is not clinical or billing advice. Names and titles are text, never markup: each
 format escapes them, and control characters in them become spaces.
+
+A session's groups (beside, before or after its main blocks) are in every export. The
+``journey_*`` functions export what one patient attends (a journey, from
+``journey(curriculum, admitted)``): JSON (``journey/1``), Markdown, HTML, iCalendar and
+a FHIR R5 CarePlan; :data:`JOURNEY_FORMATS` maps the command line's names to them.
 """
 
 from collections.abc import Callable
 
-from iopkit._files._load import curriculum_json as to_json
+from iopkit._checks import READ_CURRICULUM, expect
+from iopkit._files._load import curriculum_json
 from iopkit._public import publish
 from iopkit.curriculum._curriculum import Curriculum
+from iopkit.curriculum._journey import Journey
 from iopkit.export._csv import to_csv
 from iopkit.export._fhir import to_fhir, to_fhir_json
 from iopkit.export._html import to_html
 from iopkit.export._ics import to_ics, to_ics_objects
+from iopkit.export._journey import (
+    journey_fhir,
+    journey_fhir_json,
+    journey_html,
+    journey_ics,
+    journey_ics_objects,
+    journey_json,
+    journey_markdown,
+)
 from iopkit.export._markdown import to_markdown
+
+
+def to_json(curriculum: Curriculum) -> str:
+    """The curriculum as canonical JSON text, the curriculum file format (as
+    :func:`~iopkit.curriculum.curriculum_json`): equal curricula give identical text, and
+    it carries the catalog items and profiles it needs that are not built in."""
+    expect(curriculum, Curriculum, "to_json() takes a Curriculum", READ_CURRICULUM)
+    return curriculum_json(curriculum)
+
 
 #: Format name -> exporter; each returns ``str`` or ``bytes``.
 FORMATS: dict[str, Callable[[Curriculum], str | bytes]] = {
@@ -29,8 +54,25 @@ FORMATS: dict[str, Callable[[Curriculum], str | bytes]] = {
     "fhir": to_fhir_json,
 }
 
+#: Format name -> journey exporter (curriculum, journey); each returns ``str`` or ``bytes``.
+JOURNEY_FORMATS: dict[str, Callable[[Curriculum, Journey], str | bytes]] = {
+    "json": journey_json,
+    "md": journey_markdown,
+    "html": journey_html,
+    "ics": journey_ics,
+    "fhir": journey_fhir_json,
+}
+
 __all__ = [
     "FORMATS",
+    "JOURNEY_FORMATS",
+    "journey_fhir",
+    "journey_fhir_json",
+    "journey_html",
+    "journey_ics",
+    "journey_ics_objects",
+    "journey_json",
+    "journey_markdown",
     "to_csv",
     "to_fhir",
     "to_fhir_json",

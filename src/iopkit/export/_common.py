@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from iopkit._catalog import Catalog
-from iopkit._session import Block, Session
+from iopkit._session import Block, Session, SessionGroup
+from iopkit._types import Place
 from iopkit._words import duration, lesson_name
 from iopkit.curriculum._curriculum import Curriculum, Week
+from iopkit.curriculum._journey import sittings as _sittings
+from iopkit.curriculum._program import describe_phase
 
 DISCLAIMER = "iopkit supports planning; it is not clinical or billing advice."
 
@@ -214,5 +217,92 @@ def objectives(block: Block) -> list[str]:
 
 
 def services(session: Session) -> Iterator[Block]:
-    """The session's blocks that are not breaks."""
+    """The session's main blocks that are not breaks."""
     return (b for b in session.blocks if not b.is_break)
+
+
+def every_service(session: Session) -> Iterator[Block]:
+    """The blocks of every sitting of the session (main blocks and groups, in time
+    order) that are not breaks."""
+    for _, blocks in _sittings(session):
+        yield from (b for b in blocks if not b.is_break)
+
+
+#: Where a group meets, in words.
+PLACES = {
+    Place.BEFORE: "before the session",
+    Place.BESIDE: "beside the session",
+    Place.AFTER: "after the session",
+}
+
+#: Who attends the main blocks of a session that has a group beside them.
+EVERY_OTHER = "for every other patient"
+
+
+class Sitting(NamedTuple):
+    """One sitting of a session: its main blocks or one of its groups.
+
+    Attributes:
+        group: The group, or ``None`` for the main blocks.
+        blocks: Its blocks; their ``start`` counts from the sitting's first minute.
+        start: Its first minute, from the start of the main blocks (negative before them).
+    """
+
+    group: SessionGroup | None
+    blocks: tuple[Block, ...]
+    start: int
+
+    @property
+    def end(self) -> int:
+        """Its last minute, from the start of the main blocks."""
+        return self.start + self.blocks[-1].end
+
+    @property
+    def name(self) -> str:
+        """``"main"`` or the group's name (an id: for UIDs and link ids)."""
+        return "main" if self.group is None else self.group.name
+
+    @property
+    def place(self) -> Place | None:
+        """Where the group meets; ``None`` for the main blocks."""
+        return None if self.group is None else self.group.place
+
+
+def sittings(session: Session) -> list[Sitting]:
+    """The session's sittings in time order: groups before it, its main blocks, groups
+    beside it, groups after it."""
+    return [
+        Sitting(group, blocks, 0 if group is None else group.start)
+        for group, blocks in _sittings(session)
+    ]
+
+
+def session_span(session: Session) -> tuple[int, int]:
+    """The first and last minute of the session with all its groups, from the start of
+    its main blocks."""
+    found = sittings(session)
+    return min(s.start for s in found), max(s.end for s in found)
+
+
+def group_title(group: SessionGroup) -> str:
+    """What schedules call a group: its label, or its name, on one line."""
+    return one_line(group.title)
+
+
+def who(curriculum: Curriculum, group: SessionGroup) -> str:
+    """Who attends a group, in words: ``"for the patient's first week"``, or ``""`` when
+    the program does not define the group."""
+    definition = curriculum.program.group(group.name)
+    if definition is None:
+        return ""
+    return f"for {describe_phase(definition.patient_weeks)}"
+
+
+def group_facts(curriculum: Curriculum, group: SessionGroup) -> list[str]:
+    """The facts schedules show about a group's sitting: its room (if any) and who
+    attends it."""
+    facts = [one_line(group.room)] if group.room else []
+    attends = who(curriculum, group)
+    if attends:
+        facts.append(attends)
+    return facts

@@ -12,12 +12,14 @@ import csv
 import io
 from collections.abc import Iterator
 
+from iopkit._checks import READ_CURRICULUM, expect
 from iopkit._session import Session
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.export._common import (
     Names,
     clock,
     one_line,
+    sittings,
     week_closures,
 )
 
@@ -46,6 +48,8 @@ COLUMNS = (
     "modality_name",
     "makeup_for",
     "week_closures",
+    # added in 0.3
+    "group",
 )
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
@@ -68,47 +72,54 @@ def safe_cell(value: str) -> str:
 def _session_rows(
     curriculum: Curriculum, week: Week, session: Session, names: Names
 ) -> Iterator[tuple[object, ...]]:
-    """The rows of one session: one per block, in order."""
+    """The rows of one session: one per block, in time order (groups before it, its
+    main blocks, groups beside it, groups after it)."""
     closed = "; ".join(c.date.isoformat() for c in week_closures(curriculum, week))
-    for block in session.blocks:
-        yield (
-            week.number,
-            session.number,
-            session.date.isoformat() if session.date else "",
-            session.day.value,
-            clock(curriculum, block.start),
-            block.minutes,
-            block.activity,
-            safe_cell(block.title),
-            block.kind.value,
-            block.format.value,
-            block.modality or "",
-            block.module or "",
-            block.lesson if block.lesson is not None else "",
-            safe_cell(block.track or ""),
-            clock(curriculum, block.end),
-            week.service_minutes,
-            safe_cell(names.billing_code(block)),
-            safe_cell("; ".join(o for o in block.objectives if one_line(o))),
-            safe_cell(curriculum.program.name),
-            safe_cell(names.lesson(block)),
-            safe_cell(names.modality(block.modality)),
-            session.replaces.isoformat() if session.replaces else "",
-            closed,
-        )
+    for sitting in sittings(session):
+        for block in sitting.blocks:
+            start = sitting.start + block.start
+            yield (
+                week.number,
+                session.number,
+                session.date.isoformat() if session.date else "",
+                session.day.value,
+                clock(curriculum, start),
+                block.minutes,
+                block.activity,
+                safe_cell(block.title),
+                block.kind.value,
+                block.format.value,
+                block.modality or "",
+                block.module or "",
+                block.lesson if block.lesson is not None else "",
+                safe_cell(block.track or ""),
+                clock(curriculum, start + block.minutes),
+                week.service_minutes,
+                safe_cell(names.billing_code(block)),
+                safe_cell("; ".join(o for o in block.objectives if one_line(o))),
+                safe_cell(curriculum.program.name),
+                safe_cell(names.lesson(block)),
+                safe_cell(names.modality(block.modality)),
+                session.replaces.isoformat() if session.replaces else "",
+                closed,
+                sitting.group.name if sitting.group is not None else "",
+            )
 
 
 def to_csv(curriculum: Curriculum, *, bom: bool = False) -> str:
     """The curriculum as CSV text (RFC 4180, CRLF line ends): a header, then one row per
-    block in order.
+    block in order, the blocks of groups included.
 
     Columns: week, session, date, day, start_time, minutes, activity, title, kind,
     format, modality, module, lesson, track, then end_time, week_service_minutes (the
     week's service minutes, breaks excluded), billing_code (CPT or HCPCS, from the
     catalog), objectives (joined with ``"; "``), program (its name), lesson_name
     (``"CBT foundations, lesson 1 of 3"``), modality_name, makeup_for (the closed date a
-    make-up session replaces) and week_closures (the week's closed dates). Empty cells
-    stand for "none". Text cells that a spreadsheet would run as a formula start with
+    make-up session replaces), week_closures (the week's closed dates) and group (the
+    group a block belongs to; empty for the main blocks). Blocks of groups have rows of
+    their own, in time order: a group before the session comes first, and its start
+    time is before the session's. week_service_minutes counts the main blocks. Empty
+    cells stand for "none". Text cells that a spreadsheet would run as a formula start with
     ``'``.
 
     Args:
@@ -116,6 +127,8 @@ def to_csv(curriculum: Curriculum, *, bom: bool = False) -> str:
         bom: Start with a UTF-8 byte-order mark, so that Excel reads accented letters
             right when the file is opened with a double click.
     """
+    expect(curriculum, Curriculum, "to_csv() takes a Curriculum", READ_CURRICULUM)
+    expect(bom, bool, "bom must be True or False")
     names = Names(curriculum)
     out = io.StringIO()
     if bom:

@@ -9,6 +9,25 @@ later week starts 7 days after the week before it (``relatedAction`` ``after-sta
 too (``after-end``). Blocks follow one another (``after-end``) and last
 ``timingDuration``.
 
+Groups: a session's groups are actions of their own inside the session's, each with its
+clock time (``timingTiming.repeat.timeOfDay`` and ``duration``), its room
+(``location``), its blocks, and who attends it as an ``applicability`` condition: a
+FHIRPath expression on two values the applying engine supplies, ``%patientWeek`` (the
+week of the patient's stay the session falls in; 1 is the week of admission) and
+``%stay`` (the patient's stay in weeks). When a group meets beside the main blocks, the
+main blocks are an action of their own too (``session-N-main``), for the patients in no
+such group.
+
+Open enrolment: a program that admits patients at several points has an ``admission``
+action first, with one option per admission point (``selectionBehavior`` ``exactly-one``).
+Each names the session it admits at (``relatedAction`` ``concurrent-with-start``) and
+bounds the patient's plan from that session on (``timingTiming.repeat.boundsDuration``,
+or ``boundsRange`` for a stay of several lengths, in days: to the end of the patient's
+last week). Applied to a patient admitted on a date, the plan is every session from the
+admission up to those bounds; in a cycle, each week recurs every cycle
+(``repeat.period`` in weeks), so later runs fall later. ``%patientWeek`` is then the
+week of the session counted from the week of admission.
+
 Codes: an activity's CPT or HCPCS Level II billing code (from the catalog) goes in
 ``ActivityDefinition.code`` with the systems HL7 terminology names; the activity's
 kind is a code of iopkit's own code system :data:`KIND_SYSTEM`; its modality is text.
@@ -23,17 +42,25 @@ import uuid
 from typing import Any
 
 from iopkit import __version__
-from iopkit._session import Block, Session
-from iopkit._types import ActivityKind, Format
+from iopkit._checks import READ_CURRICULUM, expect
+from iopkit._session import Block, Session, SessionGroup
+from iopkit._types import ActivityKind, Format, Place
 from iopkit.curriculum._curriculum import Curriculum, Week
+from iopkit.curriculum._journey import admission_points
+from iopkit.curriculum._program import PatientWeeks, describe_phase
 from iopkit.export._common import (
     DISCLAIMER,
+    EVERY_OTHER,
+    PLACES,
     Names,
+    clock,
     closures,
+    group_title,
     objectives,
     one_line,
     service,
     short_id,
+    sittings,
     span,
     week_closures,
     when,
@@ -75,6 +102,50 @@ def _minutes(value: int) -> dict[str, Any]:
 
 def _days(value: int) -> dict[str, Any]:
     return {"value": value, "unit": "d", "system": UCUM, "code": "d"}
+
+
+#: The language of the conditions that say who attends a group.
+FHIRPATH = "text/fhirpath"
+
+
+def _less(value: str, minus: int) -> str:
+    return value if minus == 0 else f"({value} - {minus})"
+
+
+def phase_expression(spans: tuple[PatientWeeks, ...] | None) -> str:
+    """A phase as a FHIRPath expression on ``%patientWeek`` and ``%stay``: ``true`` for
+    every week, else a disjunction of spans such as ``%patientWeek >= 1 and
+    %patientWeek <= 4``, ``%patientWeek = %stay`` or ``%patientWeek >= (%stay - 1)``."""
+    if spans is None:
+        return "true"
+    parts = []
+    for span_ in spans:
+        if span_.from_end:
+            low = "1" if span_.to is None else _less("%stay", span_.to - 1)
+            high: str | None = _less("%stay", span_.from_ - 1)
+        else:
+            low, high = str(span_.from_), None if span_.to is None else str(span_.to)
+        if low == high:
+            parts.append(f"%patientWeek = {low}")
+            continue
+        terms = [f"%patientWeek >= {low}"] + ([f"%patientWeek <= {high}"] if high else [])
+        parts.append(" and ".join(terms))
+    if len(parts) == 1:
+        return parts[0]
+    return " or ".join(f"({part})" for part in parts)
+
+
+def _condition(expression: str, description: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": "applicability",
+            "expression": {
+                "description": description,
+                "language": FHIRPATH,
+                "expression": expression,
+            },
+        }
+    ]
 
 
 def _machine_name(text: str) -> str:
@@ -263,11 +334,121 @@ def _session_action(
         "groupingBehavior": "logical-group",
         "selectionBehavior": "all",
         "requiredBehavior": "must",
-        "action": [
-            _block_action(plan, link, index, block, definitions)
-            for index, block in enumerate(session.blocks, start=1)
-        ],
+        "action": _session_children(plan, session, definitions),
     }
+
+
+def _blocks(
+    plan: _Plan, link: str, blocks: tuple[Block, ...], definitions: dict[str, str]
+) -> list[dict[str, Any]]:
+    return [
+        _block_action(plan, link, index, block, definitions)
+        for index, block in enumerate(blocks, start=1)
+    ]
+
+
+def _session_children(
+    plan: _Plan, session: Session, definitions: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A session's blocks; with groups, its sittings in time order: groups before it, its
+    main blocks (an action of their own when a group meets beside them), groups beside
+    it, groups after it."""
+    link = f"session-{session.number}"
+    if not session.groups:
+        return _blocks(plan, link, session.blocks, definitions)
+    beside = [g for g in session.groups if g.place is Place.BESIDE]
+    main = f"{link}-main" if beside else f"{link}-block-1"
+    last = f"{link}-main" if beside else f"{link}-block-{len(session.blocks)}"
+    children: list[dict[str, Any]] = []
+    for sitting in sittings(session):
+        group = sitting.group
+        if group is None and not beside:
+            children += _blocks(plan, link, session.blocks, definitions)
+        elif group is None:
+            phases = [_phase(plan, g) for g in beside]
+            known = [p for p in phases if p is not None]
+            action: dict[str, Any] = {
+                "linkId": main,
+                "title": "Main session",
+                "description": md(
+                    f"{span(plan.curriculum, 0, session.minutes)}, {EVERY_OTHER} (those "
+                    f"in no group beside the session)."
+                ),
+                "timingTiming": _clock(plan, 0, session.minutes),
+            }
+            if known:
+                either = " or ".join(f"({e})" for e, _ in known)
+                action["condition"] = _condition(
+                    f"({either}).not()", "Patients in no group beside the session"
+                )
+            action["groupingBehavior"] = "logical-group"
+            action["selectionBehavior"] = "all"
+            action["action"] = _blocks(plan, link, session.blocks, definitions)
+            children.append(action)
+        else:
+            target = {
+                Place.BEFORE: (main, "before-start"),
+                Place.BESIDE: (main, "concurrent-with-start"),
+                Place.AFTER: (last, "after-end"),
+            }[group.place]
+            children.append(_group_action(plan, session, group, target, definitions))
+    return children
+
+
+def _clock(plan: _Plan, start: int, minutes: int) -> dict[str, Any]:
+    """Timing at a clock time of the session's day, lasting ``minutes``."""
+    return {
+        "repeat": {
+            "count": 1,
+            "duration": minutes,
+            "durationUnit": "min",
+            "timeOfDay": [f"{clock(plan.curriculum, start)}:00"],
+        }
+    }
+
+
+def _phase(plan: _Plan, group: SessionGroup) -> tuple[str, str] | None:
+    """Who attends a group: its phase as a FHIRPath expression and in words (``None``
+    when the program does not define the group)."""
+    definition = plan.curriculum.program.group(group.name)
+    if definition is None:
+        return None
+    spans = definition.patient_weeks
+    return phase_expression(spans), describe_phase(spans)
+
+
+def _group_action(
+    plan: _Plan,
+    session: Session,
+    group: SessionGroup,
+    target: tuple[str, str],
+    definitions: dict[str, str],
+) -> dict[str, Any]:
+    """One group's sitting in a session: its clock time and length, room, who attends it
+    (as a condition), and its blocks."""
+    link = f"session-{session.number}-{group.name}"
+    end = group.start + group.minutes
+    words = [f"{span(plan.curriculum, group.start, end)}, {PLACES[group.place]}"]
+    if group.room:
+        words.append(f"in {one_line(group.room)}")
+    phase = _phase(plan, group)
+    if phase is not None:
+        words.append(f"for {phase[1]}")
+    action: dict[str, Any] = {
+        "linkId": link,
+        "title": group_title(group),
+        "description": md(", ".join(words) + f": {service(group.service_minutes)}."),
+        "timingTiming": _clock(plan, group.start, group.minutes),
+        "relatedAction": [{"targetId": target[0], "relationship": target[1]}],
+    }
+    if phase is not None:
+        action["condition"] = _condition(phase[0], f"Patients in {phase[1]}")
+    if group.room:
+        action["location"] = {"concept": {"text": one_line(group.room)}}
+    action["groupingBehavior"] = "logical-group"
+    action["selectionBehavior"] = "all"
+    action["action"] = _blocks(plan, link, group.blocks, definitions)
+    return action
 
 
 def _week_action(
@@ -283,6 +464,15 @@ def _week_action(
         "groupingBehavior": "logical-group",
         "selectionBehavior": "all",
     }
+    if plan.curriculum.program.cycle:  # the week recurs once a cycle, for 7 days
+        action["timingTiming"] = {
+            "repeat": {
+                "duration": 7,
+                "durationUnit": "d",
+                "period": len(plan.curriculum.weeks),
+                "periodUnit": "wk",
+            }
+        }
     if week.number > 1:
         action["relatedAction"] = [
             {
@@ -300,6 +490,61 @@ def _week_action(
     return action
 
 
+def _admission_action(plan: _Plan) -> dict[str, Any]:
+    """Open enrolment: one option per admission point, each bounding a patient's plan
+    from the session it admits at to the end of the patient's last week."""
+    curriculum = plan.curriculum
+    program = curriculum.program
+    stay = program.patient_stay
+    first_day = program.start.weekday() if program.start else 0
+    options = []
+    for point in admission_points(curriculum):
+        session = curriculum.weeks[point.week - 1].sessions[point.index]
+        day = (session.day.position - first_day) % 7
+        repeat: dict[str, Any] = (
+            {"boundsDuration": _days(7 * stay.min - day)}
+            if stay.fixed
+            else {
+                "boundsRange": {"low": _days(7 * stay.min - day), "high": _days(7 * stay.max - day)}
+            }
+        )
+        options.append(
+            {
+                "linkId": f"admission-{point.session}",
+                "title": f"Admitted in week {point.week}, at session {point.session}",
+                "description": md(
+                    f"The plan of a patient admitted at session {point.session} "
+                    f"({when(session)}): every session from it to the end of the "
+                    f"patient's last week, {stay.describe()} counted from week {point.week}."
+                ),
+                "timingTiming": {"repeat": repeat},
+                "relatedAction": [
+                    {
+                        "targetId": f"session-{point.session}",
+                        "relationship": "concurrent-with-start",
+                    }
+                ],
+            }
+        )
+    admission = program.admission
+    when_ = admission.describe() if admission is not None else "admitted once"
+    return {
+        "linkId": "admission",
+        "title": "Admission",
+        "description": md(
+            f"Patients are {when_} and stay {stay.describe()}. Choose the admission point; "
+            "the patient's plan is every session within its bounds, and each group's "
+            "condition reads %patientWeek as the week of the session counted from the "
+            "week of admission (1), and %stay as the patient's stay in weeks."
+        ),
+        "groupingBehavior": "logical-group",
+        "selectionBehavior": "exactly-one",
+        "requiredBehavior": "must",
+        "cardinalityBehavior": "single",
+        "action": options,
+    }
+
+
 def _description(plan: _Plan) -> str:
     curriculum = plan.curriculum
     program = curriculum.program
@@ -310,6 +555,24 @@ def _description(plan: _Plan) -> str:
         + (f" ({md(program.timezone)})" if program.timezone else "")
         + ". Timing is relative to day 0, the program's first day or a patient's admission.",
     ]
+    admission = program.admission
+    if admission is not None:
+        parts.append(
+            f"Open enrolment: patients are {admission.describe()} and stay "
+            f"{program.patient_stay.describe()}; the 'admission' action bounds each "
+            "patient's plan."
+            + (
+                f" The {len(curriculum.weeks)} weeks repeat as a cycle (week 1 follows the last)."
+                if program.cycle
+                else ""
+            )
+        )
+    if program.groups:
+        parts.append(
+            "Groups meet for the patients of their phase: each group's condition is a "
+            "FHIRPath expression on %patientWeek (the week of the patient's stay, 1 for "
+            "the week of admission) and %stay (the patient's stay in weeks)."
+        )
     for label, value in (("Location", program.location), ("Facilitator", program.facilitator)):
         if value:
             parts.append(f"{label}: {md(value)}.")
@@ -328,6 +591,8 @@ def _plan_definition(plan: _Plan, definitions: dict[str, str]) -> dict[str, Any]
         weeks.append(_week_action(plan, week, previous, definitions))
         if week.sessions:
             previous = f"session-{week.sessions[-1].number}"
+    if program.admission is not None:
+        weeks.insert(0, _admission_action(plan))
     resource: dict[str, Any] = {
         "resourceType": "PlanDefinition",
         "id": plan.id,
@@ -349,7 +614,9 @@ def _plan_definition(plan: _Plan, definitions: dict[str, str]) -> dict[str, Any]
     }
     if program.clinic:
         resource["publisher"] = one_line(program.clinic)
-    if program.start is not None and plan.curriculum.weeks:
+    if program.start is not None and program.cycle:  # a cycle has no end
+        resource["effectivePeriod"] = {"start": program.start.isoformat()}
+    elif program.start is not None and plan.curriculum.weeks:
         end = program.start.toordinal() + 7 * len(plan.curriculum.weeks) - 1
         resource["effectivePeriod"] = {
             "start": program.start.isoformat(),
@@ -414,6 +681,10 @@ def to_fhir(
             activity-kind CodeSystem, each ActivityDefinition and the PlanDefinition
             (which refers to them by canonical URL and version), ready for a server.
     """
+    expect(curriculum, Curriculum, "to_fhir() takes a Curriculum", READ_CURRICULUM)
+    expect(base, str, "base must be a text (a URL)")
+    expect(version, (str, type(None)), "version must be a text or None")
+    expect(bundle, bool, "bundle must be True or False")
     plan = _Plan(curriculum, base, version)
     activities = _activity_definitions(plan)
     used = sorted({b.activity for _, _, _, b in curriculum.blocks() if not b.is_break})
@@ -444,5 +715,6 @@ def to_fhir_json(
     bundle: bool = False,
 ) -> str:
     """:func:`to_fhir` as indented JSON text."""
+    expect(curriculum, Curriculum, "to_fhir_json() takes a Curriculum", READ_CURRICULUM)
     resource = to_fhir(curriculum, base=base, version=version, bundle=bundle)
     return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"

@@ -3,7 +3,12 @@
 Printed, the page has a fixed layout: a cover page (the header, closures, legend and the
 curriculum map), then the weeks at a glance, :data:`GLANCE_WEEKS` weeks to a page, then
 one page per week with every session in detail. :func:`printed_pages` says how many pages
-that is, when every week fits on its page (tables and sessions are never split).
+that is, when every week fits on its page (tables and sessions are never split; a week
+whose sessions have groups beside, before and after them may need a second page).
+
+A session with groups shows each sitting under its own heading with its clock times, room
+and who attends it: groups before the session, then the main blocks and each group beside
+them as columns side by side, then groups after it.
 """
 
 from __future__ import annotations
@@ -12,17 +17,28 @@ import math
 from html import escape
 from typing import Literal
 
+from iopkit._checks import READ_CURRICULUM, expect, expect_one_of
 from iopkit._session import Block, Session
+from iopkit._types import Place
 from iopkit._words import duration
 from iopkit.curriculum._curriculum import Curriculum, Week
+from iopkit.curriculum._program import describe_phase
 from iopkit.export._common import (
     DISCLAIMER,
+    EVERY_OTHER,
+    PLACES,
     Names,
+    Sitting,
     closures,
+    every_service,
+    group_facts,
+    group_title,
     objectives,
     one_line,
     service,
     services,
+    session_span,
+    sittings,
     span,
     week_closures,
     when,
@@ -50,6 +66,8 @@ PALETTE = (
     "#f5f5f4",
 )
 NONE_COLOUR = "#ffffff"
+#: Between facts on one line.
+DOT = " \u00b7 "
 
 CSS = """
 :root { color: #111; background: #fff; font: 10.5pt/1.35 system-ui, -apple-system, "Segoe UI", sans-serif;
@@ -86,6 +104,17 @@ ul.objectives { columns: 2; column-gap: 1.5rem; font-size: .8em; line-height: 1.
   padding-left: 1.1rem; }
 ul.objectives li { break-inside: avoid; }
 svg.map { max-width: 100%; height: auto; }
+h4 { font-size: .92rem; margin: .35rem 0 .1rem; }
+h4 small, p.who { font-weight: normal; font-size: .85em; color: #333; }
+section.sitting { margin: 0; }
+div.columns { display: flex; gap: .5rem; align-items: flex-start; }
+div.columns > section.sitting { flex: 1 1 0; min-width: 0; }
+table.column { table-layout: fixed; }
+table.column { line-height: 1.2; }
+table.column .time { width: 6.1rem; }
+table.column .activity { overflow-wrap: anywhere; }
+ul.day li.group { border-style: dashed; background: #fff; }
+ul.groups { margin: .2rem 0; padding-left: 1.1rem; }
 svg text { font: 10px system-ui, sans-serif; fill: #111; }
 @media print {
   :root { font-size: 9pt; }
@@ -93,7 +122,8 @@ svg text { font: 10px system-ui, sans-serif; fill: #111; }
   header.cover { break-after: page; }
   section.glance, section.week { break-before: page; }
   h1, h2, h3, caption { break-after: avoid; }
-  tr, article.session, ul.objectives, ul.day li { break-inside: avoid; }
+  h4 { break-after: avoid; }
+  tr, article.session, section.sitting, ul.objectives, ul.day li { break-inside: avoid; }
 }
 """
 
@@ -196,6 +226,11 @@ def _facts(curriculum: Curriculum) -> str:
             f"from {program.start_time}" + (f" ({program.timezone})" if program.timezone else ""),
         ),
     ]
+    if program.admission is not None:
+        rows.append(("Admission", f"Patients are {program.admission.describe()}"))
+        rows.append(("Stay", program.patient_stay.describe()))
+    if program.cycle:
+        rows.append(("Cycle", f"the {len(curriculum.weeks)} weeks repeat: week 1 follows the last"))
     return (
         '<dl class="facts">'
         + "".join(
@@ -240,12 +275,39 @@ def _cover(curriculum: Curriculum, colours: dict[str, str], names: Names) -> lis
         )
         + "</ul><p>Each activity also names its modality in words.</p></section>"
     )
+    out += _groups(curriculum)
     out += [
         '<section aria-labelledby="map"><h2 id="map">Curriculum map</h2>',
         _timeline(curriculum, colours, names),
         "</section></header>",
     ]
     return out
+
+
+def _groups(curriculum: Curriculum) -> list[str]:
+    """The program's groups on the cover: where each meets and who attends it."""
+    groups = curriculum.program.groups
+    if not groups:
+        return []
+    items = []
+    for group in groups:
+        facts = [PLACES[group.place]]
+        if group.days is not None:
+            facts.append("on " + ", ".join(d.value.title() for d in group.days))
+        if group.room:
+            facts.append(one_line(group.room))
+        facts.append(f"for {describe_phase(group.patient_weeks)}")
+        title = one_line(group.label or group.name)
+        items.append(f"<li><strong>{escape(title)}</strong>: {escape(', '.join(facts))}</li>")
+    return [
+        '<section aria-labelledby="groups"><h2 id="groups">Groups</h2>',
+        (
+            "<p>Patients attend a group in the weeks of their stay it is for: a group "
+            "beside the session instead of its main blocks, a group before or after it as "
+            "well.</p>"
+        ),
+        f'<ul class="groups">{"".join(items)}</ul></section>',
+    ]
 
 
 def _item(block: Block, colours: dict[str, str], names: Names) -> str:
@@ -261,10 +323,20 @@ def _glance_cell(
 ) -> str:
     """One session in the glance grid: its day and times, then its activities."""
     items = "".join(_item(b, colours, names) for b in services(session))
+    for group in sorted(session.groups, key=lambda g: (_ORDER[g.place], g.start)):
+        lessons = [names.lesson(b) for b in group.blocks if b.lesson is not None]
+        small = "".join(f'<span class="lesson"> \u00b7 {escape(t)}</span>' for t in lessons)
+        items += (
+            f'<li class="group">{escape(group.place.value.title())}: '
+            f"{escape(group_title(group))}{small}</li>"
+        )
     return (
         f"<td><strong>Session {session.number}</strong>, {escape(when(session))}, "
         f'{span(curriculum, 0, session.minutes)}<ul class="day">{items}</ul></td>'
     )
+
+
+_ORDER = {Place.BEFORE: 0, Place.BESIDE: 1, Place.AFTER: 2}
 
 
 def _glance(
@@ -301,47 +373,131 @@ def _glance(
     return out
 
 
-def _session(
-    curriculum: Curriculum, session: Session, colours: dict[str, str], names: Names
+def _rows(
+    curriculum: Curriculum,
+    sitting: Sitting,
+    colours: dict[str, str],
+    names: Names,
+    *,
+    compact: bool = False,
 ) -> str:
-    """One session in detail: a heading with its day and times, a row per block."""
+    """A table of a sitting's blocks with clock times: four columns (time, activity,
+    length, modality), or three when ``compact`` (the modality under the activity)."""
     rows = []
-    for block in session.blocks:
+    for block in sitting.blocks:
+        start = sitting.start + block.start
         lesson = names.lesson(block)
-        cells = (
-            f'<td class="time">{span(curriculum, block.start, block.end)}</td>'
-            f'<th scope="row">{escape(one_line(block.title))}'
-            + (f'<span class="lesson"> \u00b7 {escape(lesson)}</span>' if lesson else "")
-            + "</th>"
-            f'<td class="num">{duration(block.minutes)}</td>'
+        modality = names.modality(block.modality) or "none"
+        colour = colours.get(block.modality or "", NONE_COLOUR)
+        title = escape(one_line(block.title)) + (
+            f'<span class="lesson"> \u00b7 {escape(lesson)}</span>' if lesson else ""
         )
+        time = f'<td class="time">{span(curriculum, start, start + block.minutes)}</td>'
+        length = f'<td class="num">{duration(block.minutes)}</td>'
+        if compact:
+            if block.is_break:
+                rows.append(
+                    f'<tr class="break">{time}<th scope="row">{title} '
+                    f"({duration(block.minutes)}, not a service)</th></tr>"
+                )
+            else:
+                rows.append(
+                    f'<tr>{time}<th scope="row" class="activity" style="background:{colour}">'
+                    f'{title}<span class="sub">{escape(modality)}{DOT}'
+                    f"{duration(block.minutes)}</span></th></tr>"
+                )
+            continue
+        cells = f'{time}<th scope="row">{title}</th>{length}'
         if block.is_break:
             rows.append(f'<tr class="break">{cells}<td>not a service</td></tr>')
             continue
-        colour = colours.get(block.modality or "", NONE_COLOUR)
-        rows.append(
-            f"<tr>{cells}"
-            f'<td style="background:{colour}">'
-            f"{escape(names.modality(block.modality) or 'none')}</td></tr>"
+        rows.append(f'<tr>{cells}<td style="background:{colour}">{escape(modality)}</td></tr>')
+    if compact:
+        head = (
+            '<table class="column"><thead><tr><th scope="col" class="time">Time</th>'
+            '<th scope="col">Activity</th>'
         )
+    else:
+        head = (
+            '<table class="session"><thead><tr><th scope="col" class="time">Time</th>'
+            '<th scope="col">Activity</th><th scope="col" class="num">Length</th>'
+            '<th scope="col" class="modality">Modality</th>'
+        )
+    return head + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+
+
+def _sitting(
+    curriculum: Curriculum,
+    sitting: Sitting,
+    colours: dict[str, str],
+    names: Names,
+    *,
+    compact: bool = False,
+    beside: bool = False,
+) -> str:
+    """One sitting of a session that has groups: a heading that names it, its clock
+    times and who attends it, then its blocks."""
+    group = sitting.group
+    times = span(curriculum, sitting.start, sitting.end)
+    if group is None:
+        title, facts, kind = "Main session", [EVERY_OTHER] if beside else [], "main"
+    else:
+        title = group_title(group)
+        if group.place is not Place.BESIDE:
+            title = f"{PLACES[group.place].capitalize()}: {title}"
+        facts, kind = group_facts(curriculum, group), group.place.value
+    small = f" <small>{escape(DOT.join(facts))}</small>" if facts else ""
     return (
-        f'<article class="session" id="session-{session.number}" '
-        f'aria-labelledby="session-{session.number}-title">'
-        f'<h3 id="session-{session.number}-title">Session {session.number}: '
-        f"{escape(when(session))}, {span(curriculum, 0, session.minutes)} "
-        f"<small>({duration(session.minutes)}, {service(session.service_minutes)})</small></h3>"
-        '<table class="session"><thead><tr><th scope="col" class="time">Time</th>'
-        '<th scope="col">Activity</th><th scope="col" class="num">Length</th>'
-        '<th scope="col" class="modality">Modality</th>'
-        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></article>"
+        f'<section class="sitting {kind}"><h4>{escape(title)}, {times}{small}</h4>'
+        + _rows(curriculum, sitting, colours, names, compact=compact)
+        + "</section>"
     )
+
+
+def _session(
+    curriculum: Curriculum, session: Session, colours: dict[str, str], names: Names
+) -> str:
+    """One session in detail: a heading with its day and times, a row per block. A
+    session with groups shows each sitting under its own heading: groups before it, the
+    main blocks with each group beside them as columns side by side, groups after it."""
+    number = session.number
+    head = (
+        f'<article class="session" id="session-{number}" '
+        f'aria-labelledby="session-{number}-title">'
+        f'<h3 id="session-{number}-title">Session {number}: {escape(when(session))}, '
+    )
+    main = Sitting(None, session.blocks, 0)
+    if not session.groups:
+        return (
+            head + f"{span(curriculum, 0, session.minutes)} "
+            f"<small>({duration(session.minutes)}, {service(session.service_minutes)})</small>"
+            "</h3>" + _rows(curriculum, main, colours, names) + "</article>"
+        )
+    first, last = session_span(session)
+    parts = [
+        head + f"{span(curriculum, first, last)} <small>(main session "
+        f"{span(curriculum, 0, session.minutes)}: {duration(session.minutes)}, "
+        f"{service(session.service_minutes)})</small></h3>"
+    ]
+    found = sittings(session)
+    side = [s for s in found if s.place in {None, Place.BESIDE}]
+    for sitting in found:
+        alone = sitting.place in {Place.BEFORE, Place.AFTER} or len(side) == 1
+        if alone and sitting.place is not Place.BESIDE:
+            parts.append(_sitting(curriculum, sitting, colours, names))
+        elif sitting.group is None:
+            columns = "".join(
+                _sitting(curriculum, s, colours, names, compact=True, beside=True) for s in side
+            )
+            parts.append(f'<div class="columns">{columns}</div>')
+    return "".join(parts) + "</article>"
 
 
 def _objectives(week: Week) -> str:
     """Each activity of the week once, with its objectives."""
     seen: dict[str, tuple[str, list[str]]] = {}
     for session in week.sessions:
-        for block in services(session):
+        for block in every_service(session):
             if block.activity not in seen and objectives(block):
                 seen[block.activity] = (one_line(block.title), objectives(block))
     if not seen:
@@ -363,7 +519,13 @@ def _week(curriculum: Curriculum, week: Week, colours: dict[str, str], names: Na
         f'<h2 id="week-{week.number}">Week {week.number}</h2>',
         (
             f"<p>{len(week.sessions)} sessions, {service(week.service_minutes)} "
-            f"(breaks excluded; {duration(week.minutes)} in all).</p>"
+            f"(breaks excluded; {duration(week.minutes)} in all)"
+            + (
+                " in the main sessions; each group adds its time for its patients"
+                if any(s.groups for s in week.sessions)
+                else ""
+            )
+            + ".</p>"
         ),
     ]
     out += [
@@ -384,14 +546,18 @@ def to_html(curriculum: Curriculum, *, paper: Paper | None = None) -> str:
     A cover (program, clinic, location and facilitator, closures, a legend of the
     modalities and a map of the tracks' modules across the weeks), the weeks at a glance
     with their service time, then a page per week: each session with clock times, breaks,
-    lessons by module title and modality, and the week's objectives. Printed, headings stay
-    with what follows, and no table row, session or week is split across pages.
+    lessons by module title and modality, and the week's objectives. Groups are shown
+    with their sittings (the cover lists them with who attends each; see this module's
+    documentation). Printed, headings stay with what follows, and no table row, session
+    or week is split across pages.
 
     Args:
         curriculum: The curriculum.
         paper: ``"letter"`` or ``"a4"`` to fix the paper size in the page's print
             style; ``None`` leaves it to the printer.
     """
+    expect(curriculum, Curriculum, "to_html() takes a Curriculum", READ_CURRICULUM)
+    expect_one_of(paper, _PAGE, "paper")
     program = curriculum.program
     names = Names(curriculum)
     colours = _colours(curriculum)

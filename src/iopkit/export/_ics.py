@@ -15,6 +15,10 @@ Rules that make a re-exported calendar update the events it exported before:
   ``revision``. The same input always gives the same file.
 - **DTSTAMP**: ``stamp`` when given, else 00:00 UTC on the program's start date: derived
   from the input, never from the clock.
+- **Groups**: each group sitting of a session (beside, before or after its main blocks)
+  is an event of its own besides the session's, at its own times, with the group's room
+  as ``LOCATION`` (the program's location when the group names no room). Its UID is the
+  session's slot and the group's name (``...-w3-mon-orientation@iopkit``).
 """
 
 from __future__ import annotations
@@ -23,23 +27,27 @@ import datetime as dt
 import hashlib
 from typing import TYPE_CHECKING
 
-from iopkit._session import Session
+from iopkit._checks import READ_CURRICULUM, expect
+from iopkit._session import Session, SessionGroup
 from iopkit._types import Weekday
 from iopkit._words import duration
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.errors import ExportError
 from iopkit.export._common import (
     DISCLAIMER,
+    PLACES,
     Closure,
     Names,
     closures,
     day,
+    group_title,
     moment,
     one_line,
     service,
     short_id,
     span,
     when,
+    who,
 )
 
 if TYPE_CHECKING:
@@ -55,9 +63,16 @@ def _program_key(curriculum: Curriculum) -> str:
     return f"{short_id(name, 40)}-{digest}"
 
 
-def uid(curriculum: Curriculum, week: int, weekday: Weekday) -> str:
-    """The UID of the event for a session slot: the program, the week and the weekday."""
-    return f"{_program_key(curriculum)}-w{week}-{weekday.value}@iopkit"
+def uid(curriculum: Curriculum, week: int, weekday: Weekday, group: str | None = None) -> str:
+    """The UID of the event for a session slot: the program, the week and the weekday
+    (and the group, for the event of a group's sitting)."""
+    sitting = f"-{group}" if group is not None else ""
+    return f"{_program_key(curriculum)}-w{week}-{weekday.value}{sitting}@iopkit"
+
+
+def slot(session: Session) -> Weekday:
+    """The weekday a session was planned on: a make-up session's is the closed day's."""
+    return Weekday.of(session.replaces.weekday()) if session.replaces else session.day
 
 
 class _Settings:
@@ -95,14 +110,16 @@ class _Settings:
         return local.replace(tzinfo=self.zone) if self.zone is not None else local
 
 
-def _event(settings: _Settings, event_uid: str) -> icalendar.Event:
+def _event(settings: _Settings, event_uid: str, room: str | None = None) -> icalendar.Event:
+    """An event with its UID, DTSTAMP and SEQUENCE, and ``room`` (else the program's
+    location) as its LOCATION."""
     import icalendar
 
     event = icalendar.Event()
     event.add("uid", event_uid)
     event.add("dtstamp", settings.stamp)
     event.add("sequence", settings.sequence)
-    location = settings.curriculum.program.location
+    location = room or settings.curriculum.program.location
     if location:
         event.add("location", one_line(location))
     return event
@@ -124,8 +141,7 @@ def _session_event(settings: _Settings, week: Week, session: Session) -> icalend
     date = session.date
     if date is None:  # pragma: no cover - every session has a date when the program starts
         raise ExportError(f"session {session.number} has no date")
-    slot = Weekday.of(session.replaces.weekday()) if session.replaces else session.day
-    event = _event(settings, uid(curriculum, week.number, slot))
+    event = _event(settings, uid(curriculum, week.number, slot(session)))
     name = one_line(curriculum.program.name)
     made_up = " (make-up)" if session.replaces else ""
     event.add("summary", f"{name}: week {week.number}, session {session.number}{made_up}")
@@ -140,6 +156,57 @@ def _session_event(settings: _Settings, week: Week, session: Session) -> icalend
             f"({duration(block.minutes)})" + (f", {lesson}" if lesson else "")
         )
     lines += ["", f"{duration(session.minutes)}, {service(session.service_minutes)}."]
+    for group in session.groups:
+        end = group.start + group.minutes
+        facts = [f"{span(curriculum, group.start, end)} {group_title(group)}"]
+        facts += [one_line(group.room)] if group.room else []
+        attends = who(curriculum, group)
+        facts += [attends] if attends else []
+        lines.append(f"Group {PLACES[group.place]}: {', '.join(facts)}.")
+    event.add("description", "\n".join([*lines, *_footer(curriculum)]))
+    return event
+
+
+def group_lines(curriculum: Curriculum, names: Names, group: SessionGroup) -> list[str]:
+    """A group sitting's blocks with clock times and lessons, then where it meets and
+    who attends it: the lines of its event's description."""
+    lines = []
+    for block in group.blocks:
+        start = group.start + block.start
+        lesson = names.lesson(block)
+        lines.append(
+            f"{span(curriculum, start, start + block.minutes)} {one_line(block.title)} "
+            f"({duration(block.minutes)})" + (f", {lesson}" if lesson else "")
+        )
+    facts = [f"Meets {PLACES[group.place]}" + (f" in {one_line(group.room)}" if group.room else "")]
+    attends = who(curriculum, group)
+    if attends:
+        facts.append(attends)
+    return [*lines, "", ", ".join(facts) + "."]
+
+
+def _group_event(
+    settings: _Settings, week: Week, session: Session, group: SessionGroup
+) -> icalendar.Event:
+    """One group's sitting in a session as a VEVENT: its own times, room and blocks."""
+    curriculum = settings.curriculum
+    date = session.date
+    if date is None:  # pragma: no cover - every session has a date when the program starts
+        raise ExportError(f"session {session.number} has no date")
+    event = _event(settings, uid(curriculum, week.number, slot(session), group.name), group.room)
+    name = one_line(curriculum.program.name)
+    event.add(
+        "summary",
+        f"{name}: {group_title(group)}, week {week.number} "
+        f"({group.place.value} session {session.number})",
+    )
+    end = group.start + group.minutes
+    event.add("dtstart", settings.at(date, group.start))
+    event.add("dtend", settings.at(date, end))
+    event.add("status", "CONFIRMED")
+    lines = [f"{when(session)}, {span(curriculum, group.start, end)}", ""]
+    lines += group_lines(curriculum, settings.names, group)
+    lines += ["", f"{duration(group.minutes)}, {service(group.service_minutes)}."]
     event.add("description", "\n".join([*lines, *_footer(curriculum)]))
     return event
 
@@ -163,6 +230,11 @@ def _cancelled_event(settings: _Settings, closure: Closure) -> icalendar.Event:
 def _events(settings: _Settings) -> list[icalendar.Event]:
     curriculum = settings.curriculum
     events = [_session_event(settings, week, session) for week, session in curriculum.sessions()]
+    events += [
+        _group_event(settings, week, session, group)
+        for week, session in curriculum.sessions()
+        for group in session.groups
+    ]
     events += [
         _cancelled_event(settings, c)
         for c in closures(curriculum)
@@ -256,12 +328,14 @@ def _calendar(settings: _Settings, events: list[icalendar.Event]) -> icalendar.C
 
 
 def to_ics(curriculum: Curriculum, *, revision: int = 0, stamp: dt.datetime | None = None) -> bytes:
-    """The curriculum as an iCalendar file: one VEVENT per session.
+    """The curriculum as an iCalendar file: one VEVENT per session, and one per group
+    sitting (beside, before or after a session's main blocks).
 
     With the program's ``timezone`` the times are zoned (``DTSTART;TZID=...`` and a
     VTIMEZONE); without it they are floating, shown at the clinic's clock time wherever
     the calendar is read. Each event's description lists the blocks with clock times
-    and lessons; ``LOCATION`` is the program's location. A closed session day without a
+    and lessons; ``LOCATION`` is the program's location (for a group's event, the group's
+    room when it names one). A closed session day without a
     make-up session is a cancelled event. UIDs, SEQUENCE and DTSTAMP follow the rules of
     this module's documentation, so importing an updated file updates the events.
 
@@ -275,6 +349,8 @@ def to_ics(curriculum: Curriculum, *, revision: int = 0, stamp: dt.datetime | No
     Raises:
         ExportError: the program has no start date, so sessions have no dates.
     """
+    expect(curriculum, Curriculum, "to_ics() takes a Curriculum", READ_CURRICULUM)
+    expect(stamp, (dt.datetime, type(None)), "stamp must be a datetime with a time zone, or None")
     settings = _Settings(curriculum, revision, stamp)
     data: bytes = _calendar(settings, _events(settings)).to_ical()
     return data
@@ -292,6 +368,8 @@ def to_ics_objects(
     Raises:
         ExportError: the program has no start date, so sessions have no dates.
     """
+    expect(curriculum, Curriculum, "to_ics_objects() takes a Curriculum", READ_CURRICULUM)
+    expect(stamp, (dt.datetime, type(None)), "stamp must be a datetime with a time zone, or None")
     settings = _Settings(curriculum, revision, stamp)
     return {
         str(event["uid"]): _calendar(settings, [event]).to_ical() for event in _events(settings)
