@@ -180,6 +180,39 @@ CHOICE_MEANINGS = {
         "program": "Program files (`iopkit: program/1`): the limits a curriculum must meet.",
         "curriculum": "Curriculum files (`iopkit: curriculum/1`), as `compose` writes them.",
         "profile": "Compliance profile files (`iopkit: profile/1`).",
+        "journey": "Journey files (`iopkit: journey/1`): what one patient attends, as "
+        "`journey` writes them.",
+        "attendance": "Attendance records (`iopkit: attendance/1`): what patients attended, "
+        "per session, sitting or block, with pseudonymous patient ids.",
+    },
+    ("journey", "fmt"): {
+        "json": "The journey as JSON (`iopkit: journey/1`): each week of the stay, each "
+        "session, and the blocks the patient attends with clock times and their group.",
+        "md": "Markdown: the patient's schedule, week by week, with clock times, lessons and "
+        "where each sitting meets.",
+        "html": "A printable HTML schedule for the patient (A4 or Letter), in the look of the "
+        "curriculum's.",
+        "ics": "iCalendar (RFC 5545): one dated event per sitting the patient attends, with its "
+        "room. Needs a program with a start date.",
+        "fhir": "HL7 FHIR R5: a CarePlan (JSON) whose activities are the patient's dated "
+        "sessions, instantiating the program's PlanDefinition.",
+    },
+    ("attendance", "fmt"): {
+        "md": "Markdown: the summary, the patients below a floor this week, group sizes, then "
+        "each patient's weeks with every limit's arithmetic, lessons missed and runs of "
+        "absences.",
+        "html": "One printable HTML page for a program director (no script): the summary, the "
+        "patients below a floor, group sizes, a heat map of weekly compliance (patients by "
+        "weeks of their stay) and each patient's weeks.",
+        "csv": "CSV (RFC 4180, UTF-8): one row per patient-week, with each profile's verdict "
+        "and its arithmetic; with `--rate`, one row per sitting of each session.",
+        "json": "Everything, as JSON (`format: attendance-report/1`): every patient, week, "
+        "check, missed lesson, run of absences and sitting of the census.",
+    },
+    ("attendance", "unrecorded"): {
+        "absent": "A session without any record counts as missed (records list every session).",
+        "present": "A session without any record counts as attended in full (records list "
+        "only the exceptions).",
     },
 }
 
@@ -193,6 +226,13 @@ ARGUMENT_MEANINGS = {
     "`compose` writes it.",
     ("example", "name"): "The example to write; by default `adult-iop`.",
     ("schema", "name"): "The file format whose JSON Schema (draft 2020-12) to print.",
+    ("journey", "curriculum"): "A curriculum file (JSON, `iopkit: curriculum/1`), as "
+    "`compose` writes it, of a program that admits patients (or a closed cohort).",
+    ("attendance", "curriculum"): "A curriculum file (JSON, `iopkit: curriculum/1`), as "
+    "`compose` writes it, of a program with a start date: the plan the records are about.",
+    ("attendance", "records"): "Attendance records: a CSV file (a header row, then one row "
+    "per record) or a JSON file (`iopkit: attendance/1`), with pseudonymous patient ids. "
+    "Omit it and give `--rate` for a planned census.",
 }
 
 #: What each exit code means; every member of the command line's ``Exit`` enum is listed.
@@ -366,7 +406,7 @@ def _formats_page() -> str:
         "in the package and validates every file against. Print one with `iopkit schema NAME`.",
         "",
     ]
-    for name in ("catalog", "program", "curriculum", "profile"):
+    for name in ("catalog", "program", "curriculum", "profile", "journey", "attendance"):
         schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
         defs = schema.get("$defs", {})
         lines += [

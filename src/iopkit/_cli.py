@@ -14,7 +14,9 @@ and messages quote at most a short excerpt of a value.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import inspect
 import json
 import math
 import os
@@ -497,6 +499,49 @@ def _example_text(name: str) -> bytes:
     return resources.files("iopkit").joinpath("data", "examples", f"{name}.yaml").read_bytes()
 
 
+def _example_catalogs(text: bytes) -> list[tuple[str, bytes]]:
+    """The clinic catalogs a shipped example reads, as (relative path, content)."""
+    import yaml
+
+    document = yaml.safe_load(text)
+    found: list[tuple[str, bytes]] = []
+    for entry in document.get("catalogs", ()) if isinstance(document, dict) else ():
+        if isinstance(entry, str) and entry != "builtin":
+            shipped = resources.files("iopkit").joinpath("data", "examples", *entry.split("/"))
+            found.append((entry, shipped.read_bytes()))
+    return found
+
+
+def _write_example(name: str, output: str | None) -> None:
+    """Write a shipped example program and, next to a file, the catalogs it reads.
+
+    A catalog already there with other content is never replaced: the user may have edited it.
+    """
+    text = _example_text(name)
+    catalogs = _example_catalogs(text)
+    if output is None or output == "-":
+        _write(output, text)
+        if catalogs:
+            wanted = ", ".join(path for path, _ in catalogs)
+            _say(f"note: this example reads {wanted}; write it with -o FILE to get them", err=True)
+        return
+    folder = Path(output).parent
+    for relative, content in catalogs:
+        target = folder / relative
+        if target.exists():
+            if target.is_file() and target.read_bytes() == content:
+                continue
+            raise click.UsageError(
+                f"{target} already exists with other content; the example would replace it. "
+                "Move it, or write the example into another folder."
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write(str(target), content)
+    _write(output, text)
+    for relative, _ in catalogs:
+        _say(f"wrote {folder / relative}", err=True)
+
+
 def _profile_arguments(
     values: Iterable[str], carried: Iterable[tuple[str, Profile]] = ()
 ) -> list[str | Profile]:
@@ -689,6 +734,98 @@ def export(curriculum: str, fmt: str, output: str | None, budget: float, memory:
         _write(output, content)
 
 
+class _Admitted(click.ParamType):  # type: ignore[type-arg]
+    """When a patient is admitted: a week number, or a date written YYYY-MM-DD."""
+
+    name = "WEEK|DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | dt.date:
+        if isinstance(value, int | dt.date) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"[0-9]{1,4}", text):
+            return int(text)
+        problem = f"{excerpt(text)} is neither a week number (such as 3) nor a date (YYYY-MM-DD)"
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                problem = f"{excerpt(text)} is not a date of the calendar"
+        return self.fail(problem, param, ctx)
+
+
+_JOURNEY_FORMATS = ["json", "md", "html", "ics", "fhir"]
+
+
+@main.command()
+@click.argument("curriculum", type=click.Path(dir_okay=False))
+@click.option(
+    "--admitted",
+    required=True,
+    type=_Admitted(),
+    help="When the patient is admitted: the week (a number, such as 3), or the date "
+    "(YYYY-MM-DD), for the first admission on or after it in its week.",
+)
+@click.option(
+    "--stay",
+    type=click.IntRange(min=1, max=520),
+    help="How many weeks the patient stays; by default the program's longest stay.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    default="json",
+    show_default=True,
+    type=click.Choice(_JOURNEY_FORMATS, case_sensitive=False),
+    help="The export format (any case).",
+)
+@_output
+@_limit_options
+def journey(
+    curriculum: str,
+    admitted: int | dt.date,
+    stay: int | None,
+    fmt: str,
+    output: str | None,
+    budget: float,
+    memory: float,
+) -> None:
+    """Write what one patient of CURRICULUM attends, from admission to the end of the stay.
+
+    Each week of the stay with its sessions and, in each, the main blocks or the groups
+    of the patient's phase, with clock times: as JSON (journey/1), Markdown, HTML,
+    iCalendar or a FHIR CarePlan. Exit 2 when the file does not load, when no patient is
+    admitted then (the message says when patients start), or for a stay the program does
+    not allow.
+    """
+    from iopkit.curriculum import load_curriculum
+    from iopkit.curriculum._journey import journey as journey_
+    from iopkit.export import JOURNEY_FORMATS
+
+    guard = Guard(budget, memory)
+    with _errors(curriculum), guard.armed():
+        guard.enter("reading the curriculum")
+        loaded = load_curriculum(curriculum)
+        guard.enter("following the patient")
+        allowed = loaded.program.patient_stay
+        if stay is not None and stay not in allowed.lengths():
+            raise click.BadParameter(
+                f"patients of this program stay {allowed.describe()} (got {stay})",
+                param_hint="'--stay'",
+            )
+        try:
+            found = journey_(loaded, admitted, stay=stay)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--admitted'") from None
+        guard.enter("exporting")
+        content = JOURNEY_FORMATS[fmt.lower()](loaded, found)
+        guard.enter("writing the export")
+        _write(output, content)
+
+
 @main.command()
 @click.argument("name", type=click.Choice(SCHEMA_NAMES))
 def schema(name: SchemaName) -> None:
@@ -703,14 +840,19 @@ def schema(name: SchemaName) -> None:
 def example(name: str, output: str | None) -> None:
     """Write a shipped example program (NAME, by default adult-iop).
 
-    The examples are: {names}.
+    An example with its own content catalogs writes them next to the program file (in a
+    ``catalogs`` folder); an existing file with other content is never replaced.
     """
     with _errors(output):
-        _write(output, _example_text(name))
+        _write_example(name, output)
 
 
-if example.help:  # the names of the shipped examples, listed in --help
-    example.help = example.help.replace("{names}", ", ".join(_example_names()))
+if example.help:  # the names of the shipped examples, listed in --help (unwrapped)
+    example.help = (
+        inspect.cleandoc(example.help)
+        + "\n\n\b\nThe examples:\n"
+        + "\n".join(f"  {name}" for name in _example_names())
+    )
 
 
 @main.command()
@@ -757,3 +899,230 @@ def profiles() -> None:
             lines.append(f"  checked: {profile.checked.isoformat()}")
         lines.append("Profiles are planning aids, not billing advice.")
         _say("\n".join(lines))
+
+
+# -- attendance ----------------------------------------------------------------------------
+
+
+class _Date(click.ParamType):  # type: ignore[type-arg]
+    """A date written YYYY-MM-DD."""
+
+    name = "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                self.fail(f"{excerpt(text)} is not a date of the calendar", param, ctx)
+        return self.fail(f"{excerpt(text)} is not a date written YYYY-MM-DD", param, ctx)
+
+
+class _Cap(click.ParamType):  # type: ignore[type-arg]
+    """A group-size cap: ``N`` for any group sitting, ``ID=N`` for an activity or a
+    group (``activity:ID=N`` or ``group:NAME=N`` when an id names both)."""
+
+    name = "[ID=]N"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str | None, int]:
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        key, _, number = text.rpartition("=")
+        if not re.fullmatch(r"[0-9]{1,5}", number) or not 1 <= int(number) <= 10_000:
+            self.fail(
+                f"{excerpt(text)} is not a cap: write a number of patients from 1 to 10000 "
+                "(12), or an activity or group id and a number (process-group=8)",
+                param,
+                ctx,
+            )
+        if key and not re.fullmatch(r"((activity|group):)?[a-z0-9]+(-[a-z0-9]+)*", key):
+            self.fail(f"{excerpt(key)} is not an activity or group id", param, ctx)
+        return (key or None), int(number)
+
+
+if TYPE_CHECKING:
+    from iopkit.curriculum._program import GroupSizes
+
+
+def _group_sizes(
+    curriculum: Curriculum, caps: Sequence[tuple[str | None, int]]
+) -> GroupSizes | None:
+    """The caps of ``--group-size`` over those the program states (``group_size``)."""
+    from iopkit.curriculum._program import GroupSizes
+
+    stated = curriculum.program.group_size
+    if not caps:
+        return stated
+    base = stated if stated is not None else GroupSizes()
+    most = base.max
+    activities = dict(base.activities)
+    groups = dict(base.groups)
+    names = {g.name for g in curriculum.program.groups}
+    used = {b.activity for _, _, _, b in curriculum.blocks()}
+    for key, number in caps:
+        if key is None:
+            most = number
+            continue
+        kind, _, name = key.rpartition(":")
+        if not kind:
+            if name in names and name in used:
+                raise click.BadParameter(
+                    f"{name!r} is both a group and an activity: write group:{name}={number} "
+                    f"or activity:{name}={number}",
+                    param_hint="'--group-size'",
+                )
+            kind = "group" if name in names else "activity"
+        known = names if kind == "group" else used
+        if name not in known:
+            raise click.BadParameter(
+                f"the curriculum has no {kind} {name!r}", param_hint="'--group-size'"
+            )
+        (groups if kind == "group" else activities)[name] = number
+    return GroupSizes(max=most, activities=activities, groups=groups)
+
+
+_ATTENDANCE_FORMATS = ["md", "html", "csv", "json"]
+
+
+@main.command()
+@click.argument("curriculum", type=click.Path(dir_okay=False))
+@click.argument("records", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    help="Also check this compliance profile (id or file), besides the program's own; repeatable.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=_Date(),
+    help="The date of the report (YYYY-MM-DD): later sessions are upcoming and later "
+    "records are left out. By default the last date in the records.",
+)
+@click.option(
+    "--unrecorded",
+    default="absent",
+    show_default=True,
+    type=click.Choice(["absent", "present"]),
+    help="How a session up to the date of the report without any record counts.",
+)
+@click.option(
+    "--rate",
+    type=_Positive("patients a week"),
+    help="Plan instead: the expected census of each sitting when this many new patients "
+    "start a week (give no RECORDS).",
+)
+@click.option(
+    "--stay",
+    type=click.IntRange(min=1, max=520),
+    help="With --rate: the weeks each patient stays; by default the program's longest stay.",
+)
+@click.option(
+    "--group-size",
+    "caps",
+    multiple=True,
+    type=_Cap(),
+    help="A group-size cap: N patients in any group sitting, or ID=N for the sittings "
+    "holding an activity or of a group (group:NAME=N or activity:ID=N when an id names "
+    "both); repeatable. A sitting over its cap is reported.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    default="md",
+    show_default=True,
+    type=click.Choice(_ATTENDANCE_FORMATS, case_sensitive=False),
+    help="The report's format (any case).",
+)
+@_output
+@_limit_options
+def attendance(
+    curriculum: str,
+    records: str | None,
+    profiles: tuple[str, ...],
+    as_of: dt.date | None,
+    unrecorded: str,
+    rate: float | None,
+    stay: int | None,
+    caps: tuple[tuple[str | None, int], ...],
+    fmt: str,
+    output: str | None,
+    budget: float,
+    memory: float,
+) -> None:
+    """Report what the patients of CURRICULUM received, from the attendance RECORDS.
+
+    RECORDS is a CSV file (a header row, then one row per record) or a JSON file
+    (attendance/1). For each patient and week of their stay: service minutes planned and
+    received, each compliance profile's limits met or missed, lessons missed with their
+    next offering, runs of absences; then the share of patient-weeks that met each
+    profile, the patients below a floor this week, and the patients in each group. With
+    --rate instead of RECORDS: the expected patients in each group. Exit 2 when a file
+    does not load or a record names what the curriculum does not have (with its line).
+
+    Records and reports are health data: use pseudonymous patient ids.
+    """
+    from iopkit.curriculum import _attendance as att
+    from iopkit.curriculum import load_curriculum
+
+    if records is None and rate is None:
+        raise click.UsageError("give RECORDS for a report, or --rate for a planned census")
+    if records is not None and rate is not None:
+        raise click.UsageError("give RECORDS for a report or --rate for a planned census, not both")
+    if stay is not None and rate is None:
+        raise click.UsageError("--stay goes with --rate")
+    guard = Guard(budget, memory)
+    with _errors(records or curriculum), guard.armed():
+        guard.enter("reading the curriculum")
+        loaded = load_curriculum(curriculum)
+        sizes = _group_sizes(loaded, caps)
+        fmt = fmt.lower()
+        if records is None:
+            assert rate is not None  # noqa: S101 - checked above
+            guard.enter("counting patients")
+            allowed = loaded.program.patient_stay
+            if stay is not None and stay not in allowed.lengths():
+                raise click.BadParameter(
+                    f"patients of this program stay {allowed.describe()} (got {stay})",
+                    param_hint="'--stay'",
+                )
+            census = att.planned_census(loaded, rate, stay=stay, group_sizes=sizes)
+            title = f"Planned census: {loaded.program.name}"
+            writers: dict[str, Callable[[], str]] = {
+                "md": lambda: att.census_markdown(census, title=title),
+                "html": lambda: att.census_html(census, title=title),
+                "csv": lambda: att.census_csv(census),
+                "json": lambda: att.census_json(census),
+            }
+            content = writers[fmt]()
+        else:
+            extra = _profile_arguments(profiles, loaded.program.profile_definitions)
+            guard.enter("reading the records")
+            found = att.load_attendance(records)
+            guard.enter("following the patients")
+            report = att.attendance(
+                loaded,
+                found,
+                profiles=extra,
+                as_of=as_of,
+                group_sizes=sizes,
+                unrecorded="present" if unrecorded == "present" else "absent",
+            )
+            guard.enter("writing the report")
+            content = {
+                "md": att.attendance_markdown,
+                "html": att.attendance_html,
+                "csv": att.attendance_csv,
+                "json": att.attendance_json,
+            }[fmt](report)
+        _write(output, content)
