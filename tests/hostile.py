@@ -172,6 +172,18 @@ class Ran:
     killed: bool
 
 
+def _high_water_kb(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM, in kB), or 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return 0
+
+
 def run_cli(
     *args: object,
     timeout: float = SECONDS,
@@ -201,7 +213,9 @@ def run_cli(
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
             killed = False
+            peak_kb = 0
             while True:
+                peak_kb = max(peak_kb, _high_water_kb(proc.pid))
                 pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
                 if pid:
                     break
@@ -219,6 +233,10 @@ def run_cli(
             stdout=out_path.read_text(encoding="utf-8", errors="replace"),
             stderr=err_path.read_text(encoding="utf-8", errors="replace"),
             seconds=seconds,
-            megabytes=usage.ru_maxrss / 1024,
+            # wait4's figure starts from the parent's own peak (Linux carries the forking
+            # process's high-water mark across exec), so a test process that grew large
+            # would blame the child: the child's own VmHWM, sampled while it runs, is the
+            # figure wanted; wait4's is the fallback where /proc is missing.
+            megabytes=(peak_kb or usage.ru_maxrss) / 1024,
             killed=killed,
         )

@@ -370,7 +370,9 @@ class TestExample:
         """An unknown example name exits 2 and lists the examples."""
         result = run("example", "child-iop")
         assert result.exit_code == 2
-        assert "the examples are: adult-iop" in result.stderr
+        assert "the examples are: " in result.stderr
+        for name in _cli._example_names():
+            assert name in result.stderr
 
     def test_help_lists_the_names(self, run):
         """--help lists every shipped example."""
@@ -378,10 +380,43 @@ class TestExample:
         for name in _cli._example_names():
             assert name in text
 
-    def test_shipped_examples_load(self):
-        """Every shipped example is a valid program."""
+    def test_shipped_examples_load(self, run, tmp_path):
+        """Every shipped example, written with -o, is a valid program with its catalogs."""
         for name in _cli._example_names():
-            assert load_program(_cli._example_text(name)).name
+            target = tmp_path / name / "program.yaml"
+            target.parent.mkdir()
+            result = run("example", name, "-o", str(target))
+            assert result.exit_code == 0, result.stderr
+            assert load_program(target).name
+
+    def test_shipped_copies_match(self):
+        """Each example shipped in the package, and each catalog it reads, is the one in
+        examples/."""
+        root = Path(__file__).parent.parent / "examples"
+        for name in _cli._example_names():
+            text = _cli._example_text(name)
+            assert text == (root / f"{name}.yaml").read_bytes()
+            for relative, content in _cli._example_catalogs(text):
+                assert content == (root / relative).read_bytes()
+
+    def test_catalog_edits_are_kept(self, run, tmp_path):
+        """A catalog the user changed is never replaced: exit 2, the file untouched, no
+        program written."""
+        first = run("example", "substance-use-iop", "-o", str(tmp_path / "a.yaml"))
+        assert first.exit_code == 0, first.stderr
+        catalog = tmp_path / "catalogs" / "recovery.yaml"
+        catalog.write_text("# mine\n", encoding="utf-8")
+        again = run("example", "substance-use-iop", "-o", str(tmp_path / "b.yaml"))
+        assert again.exit_code == 2
+        assert "already exists" in again.stderr
+        assert catalog.read_text(encoding="utf-8") == "# mine\n"
+        assert not (tmp_path / "b.yaml").exists()
+
+    def test_to_standard_output_names_the_catalogs(self, run):
+        """Written to standard output, an example with catalogs says which files it reads."""
+        result = run("example", "substance-use-iop")
+        assert result.exit_code == 0
+        assert "catalogs/recovery.yaml" in result.stderr
 
 
 class TestOthers:

@@ -25,6 +25,8 @@ EXPECTED_FAILURES = {
     "iopkit compose examples/infeasible/closure.yaml": (1, "add tue to makeup_days"),
     "iopkit compose examples/infeasible/weekly-floor.yaml": (1, "but cms-iop needs 540"),
     "iopkit validate edited.json": (1, "[require[0]] week 1, session 1"),
+    "iopkit validate evening.json --profile asam-2.5": (1, "asam-2.5 needs at least 1200"),
+    "iopkit compose skills.yaml -o skills-weekly.json": (1, "admit patients only at the start"),
 }
 
 
