@@ -10,7 +10,6 @@ the run with the closing last.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -48,108 +47,102 @@ def arrangement(
     key: Callable[[Piece], Any] | None = None,
 ) -> Runs | None:
     """The runs in an order, each in an order, that keeps every limit; ``None`` when
-    there is none. ``key`` orders the pieces tried first (the realiser's preference)."""
-    first = [i for i, run in enumerate(runs) if any(p.role == Role.OPENING for p in run)]
-    last = [i for i, run in enumerate(runs) if any(p.role == Role.CLOSING for p in run)]
-    head = first[0] if first else None
-    tail = last[0] if last else None
-    middle = [i for i in range(len(runs)) if i not in (head, tail)]
-    seen: set[tuple[tuple[Piece, ...], ...]] = set()
-    for perm in itertools.permutations(middle):
-        order = ([head] if head is not None else []) + list(perm)
-        if tail is not None and tail != head:
-            order.append(tail)
-        shape = tuple(tuple(sorted(runs[i])) for i in order)
-        if shape in seen:
-            continue
-        seen.add(shape)
-        found = _sequence([runs[i] for i in order], limits, precedence, key)
-        if found is not None:
-            return found
-    return None
+    there is none. ``key`` orders the pieces tried first (the realiser's preference).
 
-
-def _sequence(
-    runs: list[tuple[Piece, ...]],
-    limits: Sequence[OrderLimit],
-    precedence: frozenset[tuple[int, int]],
-    key: Callable[[Piece], Any] | None,
-) -> Runs | None:
-    """Depth-first: the pieces of each run in turn, checked as they are placed."""
+    One depth-first search places piece after piece; when a run is finished it chooses
+    the run that comes next (the run with the opening first, the run with the closing
+    last). What may be placed next depends only on what is left and on the piece placed
+    last, so a state that failed once is remembered: the search grows with the subsets
+    of pieces, never with the orders of runs and pieces.
+    """
+    count = len(runs)
+    heads = [i for i, run in enumerate(runs) if any(p.role == Role.OPENING for p in run)]
+    tails = [i for i, run in enumerate(runs) if any(p.role == Role.CLOSING for p in run)]
+    head = heads[0] if heads else None
+    tail = tails[0] if tails else None
     total_openings = sum(1 for run in runs for p in run if p.role == Role.OPENING)
     total_core = sum(1 for run in runs for p in run if p.role in (Role.LESSON, Role.FILLER))
+    lesson_ranks = {p.rank for run in runs for p in run if p.role == Role.LESSON}
+    remaining = [sorted(run, key=key) if key is not None else list(run) for run in runs]
     placed: list[list[Piece]] = [[] for _ in runs]
+    order: list[int] = []
     state = {"openings": 0, "core": 0, "closings": 0}
     lessons_done: set[int] = set()
 
-    def allowed(piece: Piece, run: int) -> bool:
-        previous = placed[run][-1] if placed[run] else None
-        sequence = [p for r in placed for p in r]
+    def doomed(piece: Piece, sequence: list[Piece]) -> bool:
+        """Whether what is already placed rules the piece out for good: these limits only
+        close as pieces are added, so a remaining piece they rule out ends this branch."""
         if piece.role == Role.OPENING:
             if state["core"] or state["closings"]:
-                return False
+                return True
             if any(p.role == Role.OPENING and p.rank > piece.rank for p in sequence):
-                return False
-        elif state["openings"] < total_openings:
-            return False
-        if piece.role == Role.CLOSING:
-            if state["core"] < total_core:
-                return False
+                return True
+        elif piece.role == Role.CLOSING:
             if any(p.role == Role.CLOSING and p.rank > piece.rank for p in sequence):
-                return False
+                return True
         elif state["closings"]:
+            return True
+        core = piece.role in (Role.LESSON, Role.FILLER)
+        for lim in limits:
+            if not _tags(piece, lim.x):
+                if (
+                    lim.relation == END
+                    and core
+                    and any(
+                        _tags(p, lim.x) and p.role in (Role.LESSON, Role.FILLER) for p in sequence
+                    )
+                ):
+                    return True
+                continue
+            if lim.relation == BEFORE and any(_tags(p, lim.y) and p is not piece for p in sequence):
+                return True
+            if lim.relation == START and any(
+                p.role in (Role.LESSON, Role.FILLER) and not _tags(p, lim.x) for p in sequence
+            ):
+                return True
+        return False
+
+    def allowed(piece: Piece, run: int) -> bool:
+        if doomed(piece, [p for r in placed for p in r]):
+            return False
+        if piece.role != Role.OPENING and state["openings"] < total_openings:
+            return False
+        if piece.role == Role.CLOSING and state["core"] < total_core:
             return False
         if piece.role == Role.LESSON:
             for a, b in precedence:
                 if (
                     b == piece.rank
-                    and a not in lessons_done
                     and a != piece.rank
-                    and any(p.role == Role.LESSON and p.rank == a for r in runs for p in r)
+                    and a in lesson_ranks
+                    and a not in lessons_done
                 ):
                     return False
-        core = piece.role in (Role.LESSON, Role.FILLER)
+        previous = placed[run][-1] if placed[run] else None
+        if previous is None:
+            return True
         for lim in limits:
-            x, y = _tags(piece, lim.x), _tags(piece, lim.y)
-            if (
-                lim.relation == BEFORE
-                and x
-                and any(_tags(p, lim.y) and p is not piece for p in sequence)
-            ):
-                return False
             if (
                 lim.relation == DIRECTLY_BEFORE
-                and previous is not None
                 and _tags(previous, lim.x)
-                and not y
+                and not _tags(piece, lim.y)
             ):
                 return False
             if (
                 lim.relation == NOT_DIRECTLY_AFTER
-                and previous is not None
-                and x
+                and _tags(piece, lim.x)
                 and _tags(previous, lim.y)
-            ):
-                return False
-            if (
-                lim.relation == START
-                and x
-                and any(
-                    p.role in (Role.LESSON, Role.FILLER) and not _tags(p, lim.x) for p in sequence
-                )
-            ):
-                return False
-            if (
-                lim.relation == END
-                and core
-                and not x
-                and any(_tags(p, lim.x) and p.role in (Role.LESSON, Role.FILLER) for p in sequence)
             ):
                 return False
         return True
 
+    def hopeless() -> bool:
+        """Whether some piece still to place can no longer be placed anywhere."""
+        sequence = [p for r in placed for p in r]
+        return any(doomed(p, sequence) for r in remaining for p in r)
+
     def run_closes(run: int) -> bool:
-        """A run may end unless its last piece must be directly followed."""
+        """A run may end unless it is empty or its last piece must be directly followed."""
         if not placed[run]:
             return False
         last_piece = placed[run][-1]
@@ -157,27 +150,55 @@ def _sequence(
             lim.relation == DIRECTLY_BEFORE and _tags(last_piece, lim.x) for lim in limits
         )
 
-    remaining = [sorted(run, key=key) if key is not None else list(run) for run in runs]
-
-    # What may be placed next depends only on what is left and on the piece placed last,
-    # so a state that failed once fails again: remembered, which makes the search
-    # exponential in the number of pieces instead of factorial.
     failed: set[tuple[Any, ...]] = set()
 
-    def place(run: int) -> bool:
-        if run == len(runs):
-            return True
-        if not remaining[run]:
-            return run_closes(run) and place(run + 1)
-        state_key = (run, tuple(map(tuple, remaining)), placed[run][-1] if placed[run] else None)
-        if state_key in failed:
+    def place(run: int | None) -> bool:
+        if run is not None and remaining[run]:
+            state_key: tuple[Any, ...] = (
+                run,
+                tuple(map(tuple, remaining)),
+                tuple(placed[run][-1:]),
+            )
+            if state_key in failed:
+                return False
+            if place_piece(run):
+                return True
+            failed.add(state_key)
             return False
-        if _place(run):
+        if run is not None and not run_closes(run):
+            return False
+        if len(order) == count:
             return True
-        failed.add(state_key)
+        # between runs nothing about the last piece matters: what is left decides
+        boundary: tuple[Any, ...] = (None, tuple(map(tuple, remaining)))
+        if boundary in failed:
+            return False
+        if place_run():
+            return True
+        failed.add(boundary)
         return False
 
-    def _place(run: int) -> bool:
+    def place_run() -> bool:
+        """Start the next run: the run with the opening first, the one with the closing
+        only when no other is left, runs with the same pieces tried once."""
+        unused = [i for i in range(count) if i not in order]
+        if head is not None and not order:
+            unused = [head]
+        elif tail is not None and len(unused) > 1:
+            unused = [i for i in unused if i != tail]
+        tried: set[tuple[Piece, ...]] = set()
+        for run in unused:
+            shape = tuple(sorted(runs[run]))
+            if shape in tried:
+                continue
+            tried.add(shape)
+            order.append(run)
+            if place(run):
+                return True
+            order.pop()
+        return False
+
+    def place_piece(run: int) -> bool:
         tried: set[Piece] = set()
         for index, piece in enumerate(list(remaining[run])):
             if piece in tried:
@@ -191,7 +212,7 @@ def _sequence(
             state[role] += 1
             if piece.role == Role.LESSON:
                 lessons_done.add(piece.rank)
-            if place(run):
+            if not hopeless() and place(run):
                 return True
             if piece.role == Role.LESSON:
                 lessons_done.discard(piece.rank)
@@ -200,6 +221,6 @@ def _sequence(
             remaining[run].insert(index, piece)
         return False
 
-    if not place(0):
+    if count == 0 or not place(None):
         return None
-    return tuple(tuple(run) for run in placed)
+    return tuple(tuple(placed[i]) for i in order)

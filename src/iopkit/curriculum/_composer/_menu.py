@@ -144,6 +144,8 @@ class MenuBook:
         self.classes = filler_classes(session)
         self.menus: dict[tuple[object, ...], tuple[tuple[Choice, ...], int]] = {}
         self.packings: dict[tuple[object, ...], tuple[tuple[int, ...], int] | None] = {}
+        #: Whether pieces (as the order limits see them) can be laid out as one run.
+        self.placeable: dict[tuple[object, ...], bool] = {}
         # memos of the filler program: saturated sums of counts, merged length profiles
         self._add: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...] | None] = {}
         self._grow: dict[
@@ -294,7 +296,9 @@ class MenuBook:
         cap = self.most_fillers
         entries: dict[tuple[tuple[int, ...], int], list[Plan]] = {}
         reach: dict[tuple[tuple[int, ...], int], list[tuple[int, int]]] = {}
-        packer = _Packer(session, precedence, counter, self.packings, fewest=cap is not None)
+        packer = _Packer(
+            session, precedence, counter, self.packings, self.placeable, fewest=cap is not None
+        )
         # when no run between breaks can be too long, only the sums of lengths matter
         # (unless order limits care which pieces share a run)
         loose = (session.breaks is None or session.breaks.after >= most) and not session.order
@@ -526,6 +530,7 @@ class _Packer:
         precedence: frozenset[tuple[int, int]],
         counter: _Counter,
         cache: dict[tuple[object, ...], tuple[tuple[int, ...], int] | None],
+        placeable: dict[tuple[object, ...], bool],
         *,
         fewest: bool = False,
     ) -> None:
@@ -533,7 +538,11 @@ class _Packer:
         self.precedence = precedence
         self.counter = counter
         self.cache = cache
+        self.placeable = placeable
         self.fewest = fewest
+        #: Whether runs (as a set of piece multisets) can be laid out; runs differing
+        #: only in which run holds which pieces are the same question.
+        self.arranged: dict[tuple[tuple[Piece, ...], ...], bool] = {}
 
     def plans(
         self, pieces: tuple[Piece, ...], covered: Callable[[int, int, int], bool]
@@ -582,20 +591,65 @@ class _Packer:
                 yield breaks, Plan(runs, window_lo, min(top, window_hi))
 
     def _placeable(self, pieces: tuple[Piece, ...]) -> bool:
-        """Whether the pieces have a sequence keeping the order limits that only ask where
-        pieces stand (before, at the start, at the end) with the opening, closing and
-        lesson order. Breaks do not change where pieces stand, so pieces without one have
-        no plan at all: checked once here, instead of at every way of cutting them into
-        runs."""
+        """Say whether the pieces, laid out as one run, can keep the order limits.
+
+        Checks the opening, closing, lesson order and every order limit that breaks
+        cannot help: before, at the start, at the end (breaks do not change where pieces
+        stand) and directly before (a break only comes between). Laying runs out one after
+        another gives such a sequence, so pieces without one have no plan at all: checked
+        once here, instead of at every way of cutting them into runs. Not directly after is
+        left out, because a break helps it.
+        """
         if not self.session.order:
             return True
-        from iopkit.curriculum._composer._arrange import BEFORE, END, START, arrangement
+        from iopkit.curriculum._composer._arrange import (
+            BEFORE,
+            DIRECTLY_BEFORE,
+            END,
+            START,
+            arrangement,
+        )
 
-        placing = tuple(o for o in self.session.order if o.relation in (BEFORE, START, END))
+        kept = (BEFORE, DIRECTLY_BEFORE, START, END)
+        placing = tuple(o for o in self.session.order if o.relation in kept)
         if not placing:
             return True
-        self.counter.tick(1)
-        return arrangement((pieces,), placing, self.precedence) is not None
+        breaks = self.session.breaks
+        if breaks is not None:
+            # a piece that must come directly before another shares its run with it
+            for limit in placing:
+                if limit.relation != DIRECTLY_BEFORE:
+                    continue
+                for x in pieces:
+                    if x.counts[limit.x] > 0 and not any(
+                        y is not x and y.counts[limit.y] > 0 and x.lo + y.lo <= breaks.after
+                        for y in pieces
+                    ):
+                        return False
+        self.counter.tick(1)  # the same work whether the answer is remembered or not
+        # only the roles, ranks and tags the limits read matter: pieces alike in those
+        # are one question, asked once per session shape
+        features = {f for limit in placing for f in (limit.x, limit.y) if f >= 0}
+        seen = tuple(
+            sorted(
+                Piece(
+                    0,
+                    0,
+                    tuple(min(c, 1) if f in features else 0 for f, c in enumerate(p.counts)),
+                    p.role,
+                    0 if p.role == Role.FILLER else p.rank,
+                    None,
+                )
+                for p in pieces
+            )
+        )
+        key = (self.precedence, seen)
+        found = self.placeable.get(key)
+        if found is None:
+            found = arrangement((seen,), placing, self.precedence) is not None
+            if len(self.placeable) < MAX_PACKINGS:
+                self.placeable[key] = found
+        return found
 
     def _arranges(self, runs: tuple[tuple[Piece, ...], ...]) -> bool:
         """Whether the runs can be laid out keeping the session's order limits."""
@@ -603,8 +657,13 @@ class _Packer:
             return True
         from iopkit.curriculum._composer._arrange import arrangement
 
-        self.counter.tick(len(runs))
-        return arrangement(runs, self.session.order, self.precedence) is not None
+        key = tuple(sorted(tuple(sorted(run)) for run in runs))
+        found = self.arranged.get(key)
+        if found is None:
+            self.counter.tick(len(runs))
+            found = arrangement(runs, self.session.order, self.precedence) is not None
+            self.arranged[key] = found
+        return found
 
     def _packed(
         self, pieces: tuple[Piece, ...], count: int, need: int, want: int
