@@ -158,7 +158,7 @@ class Context:
     program: Program
     catalog: Catalog
     _walkers: dict[int, tuple[Curriculum, Walker]] = attrs.field(
-        factory=dict, eq=False, repr=False, alias="_walkers"
+        init=False, factory=dict, eq=False, repr=False
     )
 
     def _walker(self, curriculum: Curriculum) -> Walker:
