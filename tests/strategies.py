@@ -687,6 +687,14 @@ def scripted(draw: st.DrawFn, program):  # type: ignore[no-untyped-def]
         written = [span(v) for v in values]
         return written[0] if len(written) == 1 and draw(st.booleans()) else written
 
+    def written_weeks(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, tuple):
+            return list(value)
+        window = {"from": value.from_}
+        if value.to is not None:
+            window["to"] = value.to
+        return window
+
     def selector(sel: Selector):  # type: ignore[no-untyped-def]
         keys = {}
         if sel.activity is not None:
@@ -697,6 +705,10 @@ def scripted(draw: st.DrawFn, program):  # type: ignore[no-untyped-def]
             keys["modality"] = sel.modality
         if sel.format is not None:
             keys["format"] = pick(sel.format, sel.format.value)
+        if sel.module is not None:
+            keys["module"] = sel.module
+        if sel.track is not None:
+            keys["track"] = sel.track
         if sel.min_minutes is not None:
             keys["min_minutes"] = sel.min_minutes
         return keys
@@ -726,6 +738,12 @@ def scripted(draw: st.DrawFn, program):  # type: ignore[no-untyped-def]
             rest["max"] = req.max
         if req.patient_weeks is not None:
             rest["patient_weeks"] = phase(req.patient_weeks)
+        if req.days is not None:
+            rest["days"] = pick(req.days, [d.value for d in req.days])
+        if req.weeks is not None:
+            rest["weeks"] = pick(req.weeks, written_weeks(req.weeks))
+        if req.session is not None:
+            rest["session"] = pick(req.session, req.session.value)
         if how == 1:
             return {**selector(req.selector), **rest}
         return {"selector": pick(req.selector, selector(req.selector)), **rest}
@@ -901,3 +919,75 @@ def attendance_records(draw: st.DrawFn, curriculum, journeys):  # type: ignore[n
                             )
                         )
     return records
+
+
+_RELATIONS = ("at", "before", "directly_before", "not_directly_after")
+
+
+def _selectors(program, catalog):  # type: ignore[no-untyped-def]
+    """Selectors over what the program's sessions may hold: its fillers' ids and kinds,
+    its modules and its tracks."""
+    from iopkit.curriculum import Selector
+
+    options: list[Selector] = []
+    for activity in catalog.activities:
+        if activity.id.startswith("f"):
+            options += [Selector(activity=activity.id), Selector(kind=activity.kind)]
+    options += [Selector(module=m.id) for m in catalog.modules]
+    options += [Selector(track=t.name) for t in program.tracks]
+    return st.sampled_from(options)
+
+
+@st.composite
+def designed_programs(draw: st.DrawFn, *, order: bool = True, filters: bool = True):  # type: ignore[no-untyped-def]
+    """A small random program, its catalog inside it (``program.catalog``), with random
+    order entries (``session.order``) and requirements narrowed to days, weeks (numbers
+    or a window) or the first or last session of the week."""
+    import attrs
+
+    from iopkit.curriculum import Edge, Order, Requirement, Weeks, Which
+
+    program, catalog = draw(small_programs(rolling=False))
+    select = _selectors(program, catalog)
+    entries = []
+    if order:
+        for _ in range(draw(st.integers(1, 2))):
+            relation = draw(st.sampled_from(_RELATIONS))
+            value = draw(st.sampled_from(list(Edge))) if relation == "at" else draw(select)
+            entries.append(Order(selector=draw(select), **{relation: value}))
+    require = list(program.require)
+    if filters:
+        for _ in range(draw(st.integers(1, 2))):
+            narrowing: dict[str, object] = {}
+            if draw(st.booleans()):
+                narrowing["days"] = (draw(st.sampled_from(program.days)),)
+            if draw(st.booleans()):
+                first = draw(st.integers(1, program.weeks))
+                narrowing["weeks"] = Weeks(from_=first, to=draw(st.sampled_from([None, first])))
+            elif draw(st.booleans()):
+                narrowing["weeks"] = tuple(
+                    sorted(
+                        draw(
+                            st.sets(st.integers(1, program.weeks), min_size=1, max_size=2),
+                        )
+                    )
+                )
+            if draw(st.booleans()) or not narrowing:
+                narrowing["session"] = draw(st.sampled_from(list(Which)))
+            low = draw(st.integers(0, 1))
+            require.append(
+                Requirement(
+                    per=draw(st.sampled_from(["session", "week", "program"])),
+                    selector=draw(select),
+                    min=low,
+                    max=draw(st.sampled_from([None, low, low + 1])),
+                    **narrowing,
+                )
+            )
+    program = attrs.evolve(
+        program,
+        session=attrs.evolve(program.session, order=tuple(entries)),
+        require=tuple(require),
+        catalog=catalog,
+    )
+    return program

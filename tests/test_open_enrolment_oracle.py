@@ -624,7 +624,6 @@ class TestRandom:
             assert report.ok, report.text()
             assert patients.violations(witness, catalog) == []
 
-    @pytest.mark.skip(reason="enabled when the open-enrolment composer lands")
     @settings(max_examples=EXAMPLES)
     @given(s.open_programs())
     def test_composer_agrees_and_every_journey_is_fine(self, pc):

@@ -1,0 +1,352 @@
+"""Session design as clinicians state it: order inside a session (``session.order``) and
+requirements counted only on some days, in some weeks, or in the first or last session of
+the week. Each limit is one rule class; these tests hold the composer, the validator, the
+file format and the explanations to the same meaning."""
+
+import attrs
+import pytest
+from hypothesis import given, settings
+
+from iopkit import Block
+from iopkit.curriculum import (
+    Edge,
+    InfeasibleError,
+    Order,
+    Program,
+    Requirement,
+    Selector,
+    SessionShape,
+    compose,
+    load_program,
+    validate,
+)
+from iopkit.errors import InputError
+
+from . import strategies as s
+
+
+def _compose(program: Program):  # type: ignore[no-untyped-def]
+    try:
+        return compose(program, budget=20)
+    except InfeasibleError:
+        return None
+
+
+# -- composed curricula meet the new limits ------------------------------------------------
+
+
+class TestComposedMeetsThem:
+    @settings(max_examples=40)
+    @given(s.designed_programs(filters=False))
+    def test_order(self, program):
+        """Property: a curriculum composed for a program with order entries validates
+        (every entry kept in every sitting), or the program is reported infeasible."""
+        curriculum = _compose(program)
+        if curriculum is not None:
+            report = validate(curriculum)
+            assert report.ok, report.violations
+
+    @settings(max_examples=40)
+    @given(s.designed_programs(order=False))
+    def test_narrowed_requirements(self, program):
+        """Property: a curriculum composed for a program whose requirements count only some
+        days, weeks or the first or last session of a week validates, or the program is
+        reported infeasible."""
+        curriculum = _compose(program)
+        if curriculum is not None:
+            report = validate(curriculum)
+            assert report.ok, report.violations
+
+
+# -- the validator catches a curriculum broken on purpose ----------------------------------
+
+
+def _activity(id_: str, kind: str, minutes: int = 30) -> dict:  # type: ignore[type-arg]
+    return {"id": id_, "title": id_.replace("-", " ").title(), "kind": kind, "minutes": minutes}
+
+
+CATALOG = {
+    "iopkit": "catalog/1",
+    "activities": [
+        _activity("arrival-screen", "assessment", 15),
+        _activity("topic-talk", "psychoeducation", 45),
+        _activity("group-talk", "process-group", 45),
+        _activity("one-to-one", "individual-therapy", 45),
+        _activity("short-check", "individual-check-in", 15),
+        _activity("med-visit", "medication-management", 15),
+    ],
+}
+
+
+def _program(tmp_path, order=(), require=(), weeks=2):  # type: ignore[no-untyped-def]
+    import yaml
+
+    (tmp_path / "content.yaml").write_text(yaml.safe_dump(CATALOG), encoding="utf-8")
+    document = {
+        "iopkit": "program/1",
+        "name": "Design",
+        "weeks": weeks,
+        "days": ["mon", "wed", "thu"],
+        "start": "2027-01-04",
+        "catalogs": ["builtin", "content.yaml"],
+        "session": {
+            "minutes": {"min": 150, "max": 180},
+            "opening": ["check-in"],
+            "breaks": {"after": 90, "minutes": 10},
+            "fill": [a["id"] for a in CATALOG["activities"]],
+            "order": list(order),
+        },
+        "require": list(require),
+    }
+    path = tmp_path / "program.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return load_program(path)
+
+
+def _with_blocks(curriculum, week_number, session_number, blocks):  # type: ignore[no-untyped-def]
+    """The curriculum with one session's blocks replaced (timed one after another)."""
+    start = 0
+    timed = []
+    for block in blocks:
+        timed.append(attrs.evolve(block, start=start))
+        start += block.minutes
+    weeks = []
+    for week in curriculum.weeks:
+        sessions = tuple(
+            attrs.evolve(x, blocks=tuple(timed))
+            if week.number == week_number and x.number == session_number
+            else x
+            for x in week.sessions
+        )
+        weeks.append(attrs.evolve(week, sessions=sessions))
+    return attrs.evolve(curriculum, weeks=tuple(weeks))
+
+
+def _first_with(curriculum, activity):  # type: ignore[no-untyped-def]
+    for week, session in curriculum.sessions():
+        if any(b.activity == activity for b in session.blocks):
+            return week, session
+    raise AssertionError(f"no session holds {activity}")
+
+
+class TestValidatorCatchesBreaks:
+    def test_at_start(self, tmp_path):
+        """The screen placed last in a session is reported there, by the order entry."""
+        program = _program(
+            tmp_path,
+            order=[{"activity": "arrival-screen", "at": "start"}],
+            require=[{"activity": "arrival-screen", "per": "session", "min": 1}],
+        )
+        curriculum = compose(program)
+        for _, session in curriculum.sessions():
+            core = [b.activity for b in session.blocks if b.activity not in ("check-in", "break")]
+            assert core[0] == "arrival-screen"
+        week, session = _first_with(curriculum, "arrival-screen")
+        blocks = list(session.blocks)
+        screen = next(b for b in blocks if b.activity == "arrival-screen")
+        blocks.remove(screen)
+        blocks.append(screen)
+        report = validate(_with_blocks(curriculum, week.number, session.number, blocks))
+        found = [v for v in report.violations if v.rule == "session.order[0]"]
+        assert found
+        assert (found[0].week, found[0].session) == (week.number, session.number)
+        assert "start" in found[0].message
+
+    def test_before(self, tmp_path):
+        """Teaching before the process group: swapping them is reported."""
+        program = _program(
+            tmp_path,
+            order=[{"activity": "topic-talk", "before": {"kind": "process-group"}}],
+            require=[
+                {"activity": "topic-talk", "per": "session", "min": 1},
+                {"activity": "group-talk", "per": "session", "min": 1},
+            ],
+        )
+        curriculum = compose(program)
+        week, session = _first_with(curriculum, "topic-talk")
+        blocks = [b for b in session.blocks if b.activity in ("topic-talk", "group-talk")]
+        assert blocks[0].activity == "topic-talk"
+        others = [b for b in session.blocks if b not in blocks]
+        report = validate(
+            _with_blocks(curriculum, week.number, session.number, others + blocks[::-1])
+        )
+        assert any(v.rule == "session.order[0]" for v in report.violations)
+
+    def test_directly_before(self, tmp_path):
+        """A short check-in directly before the therapy hour; a break between them is
+        reported."""
+        program = _program(
+            tmp_path,
+            order=[{"activity": "short-check", "directly_before": {"activity": "one-to-one"}}],
+            require=[{"activity": "short-check", "per": "week", "min": 1}],
+        )
+        curriculum = compose(program)
+        for _, session in curriculum.sessions():
+            for index, block in enumerate(session.blocks):
+                if block.activity == "short-check":
+                    assert session.blocks[index + 1].activity == "one-to-one"
+        week, session = _first_with(curriculum, "short-check")
+        blocks = list(session.blocks)
+        index = next(i for i, b in enumerate(blocks) if b.activity == "short-check")
+        pause = Block.of(program.catalog.activity("break"), start=0, minutes=10)
+        blocks.insert(index + 1, pause)
+        report = validate(_with_blocks(curriculum, week.number, session.number, blocks))
+        assert any(v.rule == "session.order[0]" for v in report.violations)
+
+    def test_not_directly_after(self, tmp_path):
+        """No check-in straight after the therapy hour; putting one there is reported."""
+        program = _program(
+            tmp_path,
+            order=[{"activity": "short-check", "not_directly_after": {"activity": "one-to-one"}}],
+            require=[
+                {"activity": "short-check", "per": "session", "min": 1},
+                {"activity": "one-to-one", "per": "session", "min": 1},
+            ],
+        )
+        curriculum = compose(program)
+        for _, session in curriculum.sessions():
+            pairs = zip(session.blocks, session.blocks[1:], strict=False)
+            assert not any(
+                a.activity == "one-to-one" and b.activity == "short-check" for a, b in pairs
+            )
+        week, session = _first_with(curriculum, "one-to-one")
+        blocks = [b for b in session.blocks if b.activity != "short-check"]
+        therapy = next(i for i, b in enumerate(blocks) if b.activity == "one-to-one")
+        check = next(b for b in session.blocks if b.activity == "short-check")
+        blocks.insert(therapy + 1, check)
+        report = validate(_with_blocks(curriculum, week.number, session.number, blocks))
+        assert any(v.rule == "session.order[0]" for v in report.violations)
+
+    def test_first_session_of_the_week(self, tmp_path):
+        """The medication visit in the first session of each week: the composer puts it
+        there, and moving it to a later session is reported."""
+        program = _program(
+            tmp_path,
+            require=[
+                {"activity": "med-visit", "per": "week", "min": 1, "session": "first"},
+                {"activity": "med-visit", "per": "week", "max": 1},
+            ],
+        )
+        curriculum = compose(program)
+        for week in curriculum.weeks:
+            assert any(b.activity == "med-visit" for b in week.sessions[0].blocks)
+        first, second = curriculum.weeks[0].sessions[:2]
+        moved = [b for b in first.blocks if b.activity != "med-visit"]
+        visit = next(b for b in first.blocks if b.activity == "med-visit")
+        broken = _with_blocks(curriculum, 1, first.number, moved)
+        broken = _with_blocks(broken, 1, second.number, [*second.blocks, visit])
+        report = validate(broken)
+        assert any(v.rule == "require[0]" and v.week == 1 for v in report.violations)
+
+    def test_days_and_weeks(self, tmp_path):
+        """Therapy on Thursdays of week 2 only counts there: the composer meets it, and a
+        curriculum without it that week is reported for week 2."""
+        program = _program(
+            tmp_path,
+            require=[
+                {"activity": "one-to-one", "per": "week", "min": 1, "days": ["thu"], "weeks": [2]}
+            ],
+        )
+        curriculum = compose(program)
+        thursday = next(x for x in curriculum.weeks[1].sessions if x.day.value == "thu")
+        assert any(b.activity == "one-to-one" for b in thursday.blocks)
+        kept = [b for b in thursday.blocks if b.activity != "one-to-one"]
+        report = validate(_with_blocks(curriculum, 2, thursday.number, kept))
+        found = [v for v in report.violations if v.rule == "require[0]"]
+        assert found
+        assert {v.week for v in found} == {2}
+
+
+# -- explanations, the file format and Python ----------------------------------------------
+
+
+class TestExplanationsAndFormats:
+    def test_two_things_at_the_start_cannot_both_be(self, tmp_path):
+        """Two activities both required first in every session: infeasible, and the
+        reasons name both order entries in words."""
+        program = _program(
+            tmp_path,
+            order=[
+                {"activity": "arrival-screen", "at": "start"},
+                {"activity": "med-visit", "at": "start"},
+            ],
+            require=[
+                {"activity": "arrival-screen", "per": "session", "min": 1},
+                {"activity": "med-visit", "per": "session", "min": 1},
+            ],
+        )
+        with pytest.raises(InfeasibleError) as caught:
+            compose(program)
+        text = str(caught.value)
+        assert "at the start of the sessions" in text
+        assert "Arrival Screen" in text
+        assert "Med Visit" in text
+
+    def test_requirement_reason_says_which_sessions(self):
+        """A narrowed requirement says in words which sessions count."""
+        req = Requirement(activity="x", per="week", min=1, days=["tue"], weeks=[4, 8, 12])
+        assert req.describe().endswith("on Tuesday, in weeks 4, 8 and 12")
+        first = Requirement(kind="medication-management", per="week", min=1, session="first")
+        assert "in the first session of the week" in first.describe()
+
+    def test_python_takes_the_file_keys(self):
+        """Order and Requirement take what the file writes; a wrong entry is an iopkit
+        error with its place."""
+        entry = Order(module="early-recovery", before={"module": "relapse-prevention"})
+        assert entry.before == Selector(module="relapse-prevention")
+        assert Order(kind="assessment", at="start").at is Edge.START
+        shape = SessionShape(minutes={"min": 60, "max": 90}, order=[{"track": "dbt", "at": "end"}])
+        assert shape.order[0].selector == Selector(track="dbt")
+        with pytest.raises(InputError, match="exactly one of at, before"):
+            Order(activity="x")
+        with pytest.raises(InputError, match="exactly one of at, before"):
+            Order(activity="x", at="start", before={"kind": "assessment"})
+        with pytest.raises(InputError):
+            Requirement(activity="x", per="week", min=1, weeks=[0])
+
+    def test_file_round_trip(self):
+        """Order entries and narrowed requirements load from a file and write back the same
+        mapping."""
+        from iopkit._files._converter import converter
+
+        data = {
+            "minutes": {"min": 60, "max": 90},
+            "order": [
+                {"kind": "assessment", "at": "start"},
+                {"module": "m", "before": {"track": "t"}},
+                {"activity": "a", "directly_before": {"format": "individual"}},
+                {"activity": "a", "not_directly_after": {"kind": ["process-group"]}},
+            ],
+        }
+        shape = converter.structure(data, SessionShape)
+        back = converter.unstructure(shape)
+        assert converter.structure(back, SessionShape) == shape
+        for req in (
+            {"activity": "a", "per": "week", "min": 1, "days": ["thu"]},
+            {"activity": "a", "per": "week", "min": 0, "max": 1, "weeks": {"from": 2}},
+            {"activity": "a", "per": "program", "min": 1, "weeks": [4, 8, 12]},
+            {"activity": "a", "per": "week", "min": 1, "session": "last"},
+        ):
+            built = converter.structure(req, Requirement)
+            assert converter.unstructure(built) == req
+
+    def test_unknown_references_are_located(self, tmp_path):
+        """An order entry naming a module or track that does not exist is reported at its
+        place in the file."""
+        from iopkit.errors import ProgramError
+
+        program = _program(
+            tmp_path, order=[{"module": "no-such-module", "before": {"track": "nowhere"}}]
+        )
+        with pytest.raises(ProgramError) as caught:
+            compose(program)
+        text = str(caught.value)
+        assert "/session/order/0/module" in text
+        assert "/session/order/0/before/track" in text
+
+
+def test_week_numbers():
+    """A window of weeks clips to the program; a list is kept sorted."""
+    req = Requirement(activity="a", per="week", min=1, weeks={"from": 3, "to": 9})
+    assert req.week_numbers(5) == frozenset({3, 4, 5})
+    assert Requirement(activity="a", per="week", min=1, weeks=[9, 2]).weeks == (2, 9)
