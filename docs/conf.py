@@ -374,11 +374,12 @@ def _schema_rows(schema: dict, defs: dict, prefix: str = "", depth: int = 0) -> 
     rows = []
     required = set(schema.get("required", []))
     for key, sub in schema.get("properties", {}).items():
-        if "$ref" in sub and sub["$ref"].startswith("#/$defs/"):
-            target = defs[sub["$ref"].split("/")[-1]]
-            merged = {**target, **{k: v for k, v in sub.items() if k != "$ref"}}
-        else:
-            merged = sub
+        merged = sub
+        while "$ref" in merged and merged["$ref"].startswith("#/$defs/"):
+            target = defs
+            for part in merged["$ref"].removeprefix("#/$defs/").split("/"):
+                target = target[part]
+            merged = {**target, **{k: v for k, v in merged.items() if k != "$ref"}}
         kind = merged.get("type") or (
             "one of: " + ", ".join(map(str, merged["enum"])) if "enum" in merged else ""
         )
@@ -420,7 +421,17 @@ def _formats_page() -> str:
             "| --- | --- | --- | --- |",
         ]
         lines += _schema_rows(schema, defs)
-        for def_name in ("activity", "module", "requirement", "track", "session", "block"):
+        for def_name in (
+            "activity",
+            "module",
+            "requirement",
+            "track",
+            "session",
+            "order",
+            "selector",
+            "group",
+            "block",
+        ):
             if def_name in defs and "properties" in defs[def_name]:
                 lines += [
                     "",

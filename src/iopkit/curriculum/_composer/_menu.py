@@ -18,10 +18,13 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from iopkit._activity import Activity
 from iopkit.curriculum._composer._model import Feature, SessionModel
+
+if TYPE_CHECKING:
+    from iopkit.curriculum._composer._arrange import OrderLimit
 
 
 class Role(enum.IntEnum):
@@ -539,6 +542,7 @@ class _Packer:
         self.counter = counter
         self.cache = cache
         self.placeable = placeable
+        self.seen: dict[Piece, Piece] = {}
         self.fewest = fewest
         #: Whether runs (as a set of piece multisets) can be laid out; runs differing
         #: only in which run holds which pieces are the same question.
@@ -627,28 +631,30 @@ class _Packer:
                     ):
                         return False
         self.counter.tick(1)  # the same work whether the answer is remembered or not
+        exact = (self.precedence, pieces)
+        found = self.placeable.get(exact)
+        if found is not None:
+            return found
         # only the roles, ranks and tags the limits read matter: pieces alike in those
         # are one question, asked once per session shape
-        features = {f for limit in placing for f in (limit.x, limit.y) if f >= 0}
-        seen = tuple(
-            sorted(
-                Piece(
-                    0,
-                    0,
-                    tuple(min(c, 1) if f in features else 0 for f, c in enumerate(p.counts)),
-                    p.role,
-                    0 if p.role == Role.FILLER else p.rank,
-                    None,
-                )
-                for p in pieces
-            )
-        )
+        seen = tuple(sorted(self._seen(p, placing) for p in pieces))
         key = (self.precedence, seen)
         found = self.placeable.get(key)
         if found is None:
             found = arrangement((seen,), placing, self.precedence) is not None
-            if len(self.placeable) < MAX_PACKINGS:
-                self.placeable[key] = found
+        if len(self.placeable) < MAX_PACKINGS:
+            self.placeable[key] = self.placeable[exact] = found
+        return found
+
+    def _seen(self, piece: Piece, placing: tuple[OrderLimit, ...]) -> Piece:
+        """The piece as the order limits see it: its role, its rank unless it is a
+        filler, and which of the limits' features it has."""
+        found = self.seen.get(piece)
+        if found is None:
+            features = {f for limit in placing for f in (limit.x, limit.y) if f >= 0}
+            counts = tuple(min(c, 1) if f in features else 0 for f, c in enumerate(piece.counts))
+            rank = 0 if piece.role == Role.FILLER else piece.rank
+            found = self.seen[piece] = Piece(0, 0, counts, piece.role, rank, None)
         return found
 
     def _arranges(self, runs: tuple[tuple[Piece, ...], ...]) -> bool:

@@ -45,7 +45,9 @@ class OrderRule(SessionRule):
         return _neutral(inputs, self.index)
 
     def _what(self, context: Context, selector: Selector) -> str:
-        return selector.describe(context.catalog, 2)
+        """The selected blocks as a plural subject ("blocks of 'Drug screen'")."""
+        what = selector.describe(context.catalog, 2)
+        return f"blocks of {what}" if selector.activity is not None else what
 
     def _fixed(self, context: Context, group: Group | None) -> frozenset[str]:
         """The opening and closing activities of a sitting (none for a group before or
@@ -136,8 +138,8 @@ class AtEdge(OrderRule):
             model.order(self.id, self.entry.at.value, self.entry.selector, None)
 
     def reason(self, context: Context) -> str:
-        """For example "'Weekly testing' comes at the start of the sessions that hold
-        it"."""
+        """For example "blocks of 'Weekly testing' come at the start of the sessions
+        that hold them"."""
         edge = "start" if self.entry.at is Edge.START else "end"
         return f"{self._what(context, self.entry.selector)} come at the {edge} of the sessions that hold them"
 
