@@ -94,10 +94,16 @@ def arrangement(
                 ):
                     return True
                 continue
-            if lim.relation == BEFORE and any(_tags(p, lim.y) and p is not piece for p in sequence):
+            # the piece itself is not in the sequence yet: equal pieces are two blocks
+            if lim.relation == BEFORE and any(_tags(p, lim.y) for p in sequence):
                 return True
-            if lim.relation == START and any(
-                p.role in (Role.LESSON, Role.FILLER) and not _tags(p, lim.x) for p in sequence
+            # at the start looks past the opening and closing, as the validator does
+            if (
+                lim.relation == START
+                and core
+                and any(
+                    p.role in (Role.LESSON, Role.FILLER) and not _tags(p, lim.x) for p in sequence
+                )
             ):
                 return True
         return False
@@ -152,6 +158,9 @@ def arrangement(
 
     failed: set[tuple[Any, ...]] = set()
 
+    # The memo below is sound because what ``doomed`` and ``allowed`` read is the set of
+    # pieces placed (everything not remaining) and the last piece of the current run, and
+    # runs are never empty (so which runs are used follows from what remains).
     def place(run: int | None) -> bool:
         if run is not None and remaining[run]:
             state_key: tuple[Any, ...] = (
