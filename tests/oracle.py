@@ -58,6 +58,12 @@ def feasible(
             "the version 0.1 model does not count lessons by module or track: "
             "with make-up days or rolling_admission, such a selector is not modelled"
         )
+    if _designed(program):
+        raise NotImplementedError(
+            "the version 0.1 model has no order inside sessions and no requirements on "
+            "given days, weeks or sessions: with make-up days or rolling_admission, these "
+            "are not modelled"
+        )
     m = cp_model.CpModel()
     shape = program.session
     grid = shape.grid
@@ -456,7 +462,14 @@ def _is_open(program: Program) -> bool:
         or any(r.patient_weeks is not None for r in program.require)
         or (simple and bool(program.profiles))
         or (simple and any(_lesson_selector(r.selector) for r in program.require))
+        or (simple and _designed(program))
     )
+
+
+def _designed(program: Program) -> bool:
+    """Whether the program shapes its sessions: order entries, or requirements counted
+    only on some days, in some weeks or in the first or last session of a week."""
+    return bool(program.session.order) or any(r.narrowed for r in program.require)
 
 
 def _lesson_selector(sel: Any) -> bool:
@@ -856,6 +869,8 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
                 by_id.setdefault(it.activity.id, []).append(it.used)
         for lits in by_id.values():
             m.Add(sum(lits) <= 1)
+        if shape.order:
+            _order_sitting(m, sitting, shape.order)
 
     def service_of(x: int) -> Any:
         return sum(it.length for it in sittings[x].items)
@@ -975,7 +990,27 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
 
     counted_memo: dict[tuple[int, int], list[Any]] = {}
 
+    def counts_here(x: int, r: int) -> bool:
+        """Whether sitting x is in a session the requirement counts (``days``, ``weeks``,
+        ``session``: first or last of its calendar week)."""
+        req = requirements[r]
+        if not getattr(req, "narrowed", False):
+            return True
+        sitting = sittings[x]
+        if sitting.week not in req.week_numbers(weeks):
+            return False
+        if req.days is not None and sitting.day not in req.days:
+            return False
+        in_week = by_week[sitting.week]
+        if req.session is not None and req.session.value == "first":
+            return in_week.index(sitting.slot) == 0
+        if req.session is not None and req.session.value == "last":
+            return in_week.index(sitting.slot) == len(in_week) - 1
+        return True
+
     def counted(x: int, r: int) -> list[Any]:
+        if (x, r) not in counted_memo and not counts_here(x, r):
+            counted_memo[(x, r)] = []
         if (x, r) not in counted_memo:
             sel = requirements[r].selector
             lits = []
@@ -1032,8 +1067,11 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
                 bound(("long", n, tuple(xs)), sum(long(x, minutes) for x in sessions), least, None)
         for r, req in enumerate(requirements):
             ks = sorted(_phase(req.patient_weeks, length))
+            narrowed_weeks = req.week_numbers(weeks) if getattr(req, "narrowed", False) else None
             if req.per is Per.WEEK:
                 for k in ks:
+                    if narrowed_weeks is not None and calendar_week(a, k) not in narrowed_weeks:
+                        continue  # Reading: a week outside `weeks` is not counted at all
                     partial = k == 1 and i > 0
                     total = sum(sum(counted(x, r)) for x in week_of[k])
                     bound(
@@ -1047,7 +1085,7 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
                 # every session" (every session the patient attends, whatever their week)
                 for k in range(1, length + 1) if planned else ks:
                     for x in week_of[k]:
-                        if _is_session(sittings[x]):
+                        if _is_session(sittings[x]) and counts_here(x, r):
                             bound(("rs", r, x), sum(counted(x, r)), req.min, req.max)
             else:  # per program: over the stay (the phase's weeks of it)
                 xs = sorted(x for k in ks for x in week_of[k])
@@ -1061,6 +1099,9 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
                 total = sum(minutes_of(x, count) for x in whole)
                 bound(("wm", w, tuple(whole), True), total, None, high)
             for r, req in enumerate(requirements):
+                narrowed = getattr(req, "narrowed", False)
+                if narrowed and calendar_week(a, 1) not in req.week_numbers(weeks):
+                    continue
                 if req.per is Per.WEEK and 1 in _phase(req.patient_weeks, length):
                     total = sum(sum(counted(x, r)) for x in whole)
                     bound(("rw", r, tuple(whole), True), total, None, req.max)
@@ -1140,6 +1181,98 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
                     m.AddBoolOr(lits)
 
     return _Model(m, slots, sittings, tracks)
+
+
+def _order_sitting(m: cp_model.CpModel, sitting: _Sitting, entries: Any) -> None:
+    """Order entries inside one sitting. Each item gets a position: the used items take
+    0, 1, 2, ... in block order (breaks aside), unused ones the rest. Positions follow the
+    items' ranks (segments, then lesson order), the opening comes first and the closing
+    last; "directly" means the next position in the same segment (no break between).
+    Reading ("Order inside a session" in the file-format reference): `at` looks past the
+    opening and closing; the other relations look at every block of the sitting."""
+    items = sitting.items
+    size = len(items)
+    used = []
+    for it in items:
+        if it.used is True:
+            on = m.NewBoolVar("on")
+            m.Add(on == 1)
+            used.append(on)
+        else:
+            used.append(it.used)
+    count = sum(used)
+    pos = [m.NewIntVar(0, max(0, size - 1), "pos") for _ in items]
+    if size > 1:
+        m.AddAllDifferent(pos)
+    for p, u in zip(pos, used, strict=True):
+        m.Add(p < count).OnlyEnforceIf(u)
+        m.Add(p >= count).OnlyEnforceIf(u.Not())
+    for i in range(size):
+        for j in range(i + 1, size):
+            first = m.NewBoolVar("first")  # item i comes before item j
+            m.Add(pos[i] < pos[j]).OnlyEnforceIf(first)
+            m.Add(pos[i] > pos[j]).OnlyEnforceIf(first.Not())
+            m.Add(items[i].rank <= items[j].rank).OnlyEnforceIf([first, used[i], used[j]])
+            m.Add(items[j].rank <= items[i].rank).OnlyEnforceIf([first.Not(), used[i], used[j]])
+    openings = [k for k, it in enumerate(items) if it.part[0] == 0]
+    closings = [k for k, it in enumerate(items) if it.part[0] == 2]
+    for k in openings:
+        m.Add(pos[k] == items[k].part[1])
+    for k in closings:
+        m.Add(pos[k] == count - len(closings) + items[k].part[1])
+    core = [k for k, it in enumerate(items) if it.part[0] == 1]
+
+    def tagged(selector: Any, k: int) -> bool:
+        if getattr(selector, "min_minutes", None) is not None:
+            raise NotImplementedError("the oracle does not model min_minutes in order entries")
+        it = items[k]
+        return _selected(selector, it.activity, it.lesson, it.track)
+
+    def both(i: int, j: int) -> list[Any]:
+        return [used[i], used[j]]
+
+    for entry in entries:
+        xs = [k for k in range(size) if tagged(entry.selector, k)]
+        if entry.at is not None:
+            for i in xs:
+                if i not in core:
+                    continue
+                for j in core:
+                    if j in xs:
+                        continue
+                    if entry.at.value == "start":
+                        m.Add(pos[i] < pos[j]).OnlyEnforceIf(both(i, j))
+                    else:
+                        m.Add(pos[i] > pos[j]).OnlyEnforceIf(both(i, j))
+        elif entry.before is not None:
+            ys = [k for k in range(size) if tagged(entry.before, k)]
+            for i in xs:
+                for j in ys:
+                    if i != j:
+                        m.Add(pos[i] < pos[j]).OnlyEnforceIf(both(i, j))
+        elif entry.directly_before is not None:
+            ys = [k for k in range(size) if tagged(entry.directly_before, k)]
+            for i in xs:
+                ways = []
+                for j in ys:
+                    if i == j:
+                        continue
+                    way = m.NewBoolVar("next")
+                    m.AddImplication(way, used[j])
+                    m.Add(pos[j] == pos[i] + 1).OnlyEnforceIf(way)
+                    m.Add(items[j].seg == items[i].seg).OnlyEnforceIf(way)
+                    ways.append(way)
+                m.AddBoolOr(ways or [m.NewConstant(0)]).OnlyEnforceIf(used[i])
+        elif entry.not_directly_after is not None:
+            ys = [k for k in range(size) if tagged(entry.not_directly_after, k)]
+            for i in xs:
+                for j in ys:
+                    if i == j:
+                        continue
+                    after = m.NewBoolVar("after")
+                    m.Add(pos[i] == pos[j] + 1).OnlyEnforceIf(after)
+                    m.Add(pos[i] != pos[j] + 1).OnlyEnforceIf(after.Not())
+                    m.Add(items[i].seg != items[j].seg).OnlyEnforceIf([after, *both(i, j)])
 
 
 def _any(m: cp_model.CpModel, lits: list[Any]) -> Any:
