@@ -146,7 +146,8 @@ class MenuBook:
         self.most_fillers = most_fillers
         self.classes = filler_classes(session)
         self.menus: dict[tuple[object, ...], tuple[tuple[Choice, ...], int]] = {}
-        self.packings: dict[tuple[object, ...], tuple[tuple[int, ...], int] | None] = {}
+        #: Packings by length profile, each with the work it took (charged again on reuse).
+        self.packings: dict[tuple[object, ...], tuple[tuple[tuple[int, ...], int] | None, int]] = {}
         #: Whether pieces (as the order limits see them) can be laid out as one run.
         self.placeable: dict[tuple[object, ...], bool] = {}
         # memos of the filler program: saturated sums of counts, merged length profiles
@@ -532,7 +533,7 @@ class _Packer:
         session: SessionModel,
         precedence: frozenset[tuple[int, int]],
         counter: _Counter,
-        cache: dict[tuple[object, ...], tuple[tuple[int, ...], int] | None],
+        cache: dict[tuple[object, ...], tuple[tuple[tuple[int, ...], int] | None, int]],
         placeable: dict[tuple[object, ...], bool],
         *,
         fewest: bool = False,
@@ -664,9 +665,9 @@ class _Packer:
         from iopkit.curriculum._composer._arrange import arrangement
 
         key = tuple(sorted(tuple(sorted(run)) for run in runs))
+        self.counter.tick(len(runs))  # the same work whether the answer is remembered or not
         found = self.arranged.get(key)
         if found is None:
-            self.counter.tick(len(runs))
             found = arrangement(runs, self.session.order, self.precedence) is not None
             self.arranged[key] = found
         return found
@@ -691,9 +692,14 @@ class _Packer:
         )
         key = (shape, count, need, want, self.precedence)
         cached: tuple[tuple[int, ...], int] | None
-        if key in self.cache:
-            cached = self.cache[key]
+        remembered = self.cache.get(key)
+        if remembered is not None:
+            # the work is charged again, so that a budget runs out at the same point
+            # whatever was composed before in this process
+            cached, steps = remembered
+            self.counter.tick(steps)
         else:
+            before = self.counter.steps
             canonical = tuple(pieces[i] for i in order)
             found = partition(
                 canonical,
@@ -711,7 +717,7 @@ class _Packer:
                 where = {id(p): r for r, run in enumerate(found[0]) for p in run}
                 cached = (tuple(where[id(p)] for p in canonical), found[1])
             if len(self.cache) < MAX_PACKINGS:
-                self.cache[key] = cached
+                self.cache[key] = (cached, self.counter.steps - before)
         if cached is None:
             return None
         placement, top = cached
