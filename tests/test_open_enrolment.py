@@ -133,6 +133,13 @@ class TestExamples:
         assert patient.weeks[0].visits[0].date == later
         assert patient.weeks[-1].visits[-1].date > later + dt.timedelta(weeks=7)
 
+    def test_admission_past_the_calendar(self, composed):
+        """A date whose cycle run would pass the year 9999 is refused as any date on
+        which no patient is admitted: a ValueError saying when patients start."""
+        curriculum = composed["adolescent-iop"]
+        with pytest.raises(ValueError, match="no patient is admitted on 9999-12-31"):
+            journey(curriculum, dt.date(9999, 12, 31))
+
 
 class TestPerPatientViolations:
     def test_cancelled_session_names_the_patients(self, composed):

@@ -386,6 +386,12 @@ class TestEdges:
             refused(ProgramTypeError, lambda: validate(curriculum, profiles=5))
         )
 
+    def test_requirement_days_cannot_be_empty(self):
+        """Requirement(days=[]) is refused where it is written, as the file format does,
+        instead of failing later inside compose()."""
+        problem = refused(ProgramError, lambda: Requirement(activity="x", per="week", days=[]))
+        assert problem.message == "'days' lists no weekday"
+
     def test_from_dict_takes_a_mapping(self):
         """Program.from_dict() refuses a path and says how to read a file."""
         problem = refused(ProgramTypeError, lambda: Program.from_dict(str(EXAMPLE)))

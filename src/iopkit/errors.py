@@ -80,11 +80,11 @@ class Problem:
     def path(self) -> str:
         """The pointer written as a field path, ``tracks[0].weeks.from`` for
         ``/tracks/0/weeks/from`` (``""`` for the whole object)."""
-        return field_path(self.pointer).lstrip(".")
+        return _field_path(self.pointer).lstrip(".")
 
     def __str__(self) -> str:
         if self.file is None and self.root is not None:
-            return f"{self.root}{field_path(self.pointer)}: {self.message}"
+            return f"{self.root}{_field_path(self.pointer)}: {self.message}"
         if self.file is None and not self.pointer:
             return self.message
         where = self.file or "<input>"
@@ -95,7 +95,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-def field_path(pointer: str) -> str:
+def _field_path(pointer: str) -> str:
     """A JSON pointer as the end of a Python expression: ``/tracks/0/weeks/from`` gives
     ``.tracks[0].weeks.from``; a key that is not a name is written ``["a b"]``."""
     if not pointer:

@@ -2058,7 +2058,9 @@ def planned_census(
     expect(curriculum, Curriculum, "planned_census() takes a Curriculum", READ_CURRICULUM)
     expect(rate, (int, float), "rate must be a number of new patients a week")
     if not 0 < rate <= 10_000:  # refuses nan too
-        raise ProgramError([Problem(message=f"rate must be above 0 (got {rate!r})")])
+        raise ProgramError(
+            [Problem(message=f"rate must be above 0 and at most 10000 (got {rate!r})")]
+        )
     program = curriculum.program
     allowed = program.patient_stay
     if stay is None:

@@ -364,13 +364,16 @@ def journey(curriculum: Curriculum, admitted: int | dt.date, *, stay: int | None
         raise ValueError("the curriculum has no dates: give the week of admission instead")
     if program.cycle and admitted >= start:
         run = (admitted - start).days // (7 * total)
-    dates = [
-        (p, d)
-        for p in points
-        if (d := _date(curriculum, p, run)) is not None
-        and admitted <= d < admitted + dt.timedelta(days=7)
-        and _week_of(curriculum, d, run) == _week_of(curriculum, admitted, run)
-    ]
+    try:
+        dates = [
+            (p, d)
+            for p in points
+            if (d := _date(curriculum, p, run)) is not None
+            and admitted <= d < admitted + dt.timedelta(days=7)
+            and _week_of(curriculum, d, run) == _week_of(curriculum, admitted, run)
+        ]
+    except OverflowError:  # a date past the calendar's end (year 9999)
+        dates = []
     if not dates:
         raise ValueError(f"no patient is admitted on {admitted.isoformat()}: {_when(walker)}")
     return walker.journey(dates[0][0], stay, run)

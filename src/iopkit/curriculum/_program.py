@@ -86,6 +86,12 @@ def _unique_days(inst: object, attribute: attrs.Attribute[Any], value: tuple[Wee
         raise invalid(inst, attribute, f"'{attribute.name}' lists a weekday twice")
 
 
+def _some_days(inst: object, attribute: attrs.Attribute[Any], value: tuple[Weekday, ...]) -> None:
+    if not value:
+        raise invalid(inst, attribute, f"'{attribute.name}' lists no weekday")
+    _unique_days(inst, attribute, value)
+
+
 def _ids(value: str | Iterable[str]) -> tuple[str, ...]:
     return strings(value)
 
@@ -797,7 +803,7 @@ class Requirement:
     days: tuple[Weekday, ...] | None = attrs.field(
         default=None,
         converter=attrs.converters.optional(_days),
-        validator=attrs.validators.optional(_unique_days),
+        validator=attrs.validators.optional(_some_days),
     )
     weeks: tuple[int, ...] | Weeks | None = attrs.field(default=None, converter=_week_numbers)
     session: Which | None = attrs.field(default=None, converter=_which)

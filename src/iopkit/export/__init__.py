@@ -13,13 +13,16 @@ A session's groups (beside, before or after its main blocks) are in every export
 a FHIR R5 CarePlan; :data:`JOURNEY_FORMATS` maps the command line's names to them.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable as _Callable
+from collections.abc import Mapping as _Mapping
+from types import MappingProxyType as _MappingProxyType
 
-from iopkit._checks import READ_CURRICULUM, expect
-from iopkit._files._load import curriculum_json
-from iopkit._public import publish
-from iopkit.curriculum._curriculum import Curriculum
-from iopkit.curriculum._journey import Journey
+from iopkit._checks import READ_CURRICULUM as _READ_CURRICULUM
+from iopkit._checks import expect as _expect
+from iopkit._files._load import curriculum_json as _curriculum_json
+from iopkit._public import publish as _publish
+from iopkit.curriculum._curriculum import Curriculum as _Curriculum
+from iopkit.curriculum._journey import Journey as _Journey
 from iopkit.export._csv import to_csv
 from iopkit.export._fhir import to_fhir, to_fhir_json
 from iopkit.export._html import to_html
@@ -36,32 +39,38 @@ from iopkit.export._journey import (
 from iopkit.export._markdown import to_markdown
 
 
-def to_json(curriculum: Curriculum) -> str:
+def to_json(curriculum: _Curriculum) -> str:
     """The curriculum as canonical JSON text, the curriculum file format (as
     :func:`~iopkit.curriculum.curriculum_json`): equal curricula give identical text, and
     it carries the catalog items and profiles it needs that are not built in."""
-    expect(curriculum, Curriculum, "to_json() takes a Curriculum", READ_CURRICULUM)
-    return curriculum_json(curriculum)
+    _expect(curriculum, _Curriculum, "to_json() takes a Curriculum", _READ_CURRICULUM)
+    return _curriculum_json(curriculum)
 
 
-#: Format name -> exporter; each returns ``str`` or ``bytes``.
-FORMATS: dict[str, Callable[[Curriculum], str | bytes]] = {
-    "json": to_json,
-    "md": to_markdown,
-    "html": to_html,
-    "ics": to_ics,
-    "csv": to_csv,
-    "fhir": to_fhir_json,
-}
+#: Format name -> exporter; each returns ``str`` or ``bytes``. Read-only: the table is
+#: shared by every caller (and thread) in the process.
+FORMATS: _Mapping[str, _Callable[[_Curriculum], str | bytes]] = _MappingProxyType(
+    {
+        "json": to_json,
+        "md": to_markdown,
+        "html": to_html,
+        "ics": to_ics,
+        "csv": to_csv,
+        "fhir": to_fhir_json,
+    }
+)
 
 #: Format name -> journey exporter (curriculum, journey); each returns ``str`` or ``bytes``.
-JOURNEY_FORMATS: dict[str, Callable[[Curriculum, Journey], str | bytes]] = {
-    "json": journey_json,
-    "md": journey_markdown,
-    "html": journey_html,
-    "ics": journey_ics,
-    "fhir": journey_fhir_json,
-}
+#: Read-only, as ``FORMATS``.
+JOURNEY_FORMATS: _Mapping[str, _Callable[[_Curriculum, _Journey], str | bytes]] = _MappingProxyType(
+    {
+        "json": journey_json,
+        "md": journey_markdown,
+        "html": journey_html,
+        "ics": journey_ics,
+        "fhir": journey_fhir_json,
+    }
+)
 
 __all__ = [
     "FORMATS",
@@ -84,4 +93,4 @@ __all__ = [
 ]
 
 
-publish(__name__, globals(), __all__)
+_publish(__name__, globals(), __all__)
