@@ -7,10 +7,11 @@ import functools
 from pathlib import Path
 
 import attrs
-from hypothesis import given
+from hypothesis import given, reject
 from hypothesis import strategies as st
 
 from iopkit.curriculum import Curriculum, compose, load_program, validate
+from iopkit.errors import ProgramError
 
 from .helpers import block, replace_session, session_at
 
@@ -310,3 +311,52 @@ class TestBlocks:
         )
         report = validate(replace_session(c, 2, blocks=blocks))
         assert rules_hit(report, "session.grid", session=2)
+
+
+# -- wording -------------------------------------------------------------------------------
+
+#: What a clinician should never read in a reason: a count that disagrees with its noun,
+#: an empty lower bound, the library's own word for a part of a session.
+_BAD_WORDING = [
+    (
+        r"(?<![\d.])\b1 (\w+ )?(activities|lessons|sessions|weeks|minutes|hours|days|breaks)\b",
+        "a plural after 1",
+    ),
+    (r"\bat least 0\b", "at least 0"),
+    (r"\bblocks?\b", "'blocks'"),
+    (r"(?<![\d.])\b([02-9]|\d\d+) (activity|lesson|session|week|minute|hour|day)\b", "a singular"),
+]
+
+
+def _any_programs():  # type: ignore[no-untyped-def]
+    from . import strategies as s
+
+    return st.one_of(
+        s.small_programs(),
+        s.open_programs(),
+        s.designed_programs().map(lambda program: (program, program.catalog)),
+    )
+
+
+class TestWording:
+    @given(_any_programs())
+    def test_reasons_read_as_sentences(self, pc):
+        """Property: for any program, every rule's reason (the words an explanation uses)
+        has no plural noun after 1, no singular after other counts, no "at least 0" and
+        no "blocks"; random programs put 0, 1 and 2 (and more) into every template."""
+        import re
+
+        from iopkit.curriculum._resolve import resolve
+        from iopkit.curriculum._rules import Context, all_rules
+
+        program, catalog = pc
+        try:
+            inputs = resolve(program, catalog)
+        except ProgramError:
+            reject()  # a program iopkit refuses to read (a cycle shorter than a module)
+        context = Context(program=inputs.program, catalog=inputs.catalog)
+        for rule in all_rules(inputs.program, inputs.profiles):
+            text = rule.reason(context)
+            for pattern, what in _BAD_WORDING:
+                found = re.search(pattern, text)
+                assert found is None, f"{what} in {rule.id}: {text!r}"

@@ -225,6 +225,8 @@ class Range:
     def describe(self, unit: str = "") -> str:
         """The range in words, for example ``"45 to 90 minutes"``."""
         unit = f" {unit}" if unit else ""
+        if self.max is None and self.min == 0:
+            return f"any number of{unit}" if unit else "any number"
         if self.max is None:
             return f"at least {self.min}{unit}"
         if self.fixed:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from iopkit._catalog import Catalog
+from iopkit._words import plural
 from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import Program, Weeks
 from iopkit.curriculum._rules import Inputs
@@ -237,9 +238,10 @@ def _cycle_problems(program: Program, catalog: Catalog) -> list[Problem]:
             if lessons > most:
                 problems.append(
                     Problem(
-                        message=f"module {module_id!r} has {lessons} lessons, but a cycle of "
-                        f"{program.weeks} weeks holds at most {most} lessons of track "
-                        f"{track.name!r}: the cycle is shorter than the module",
+                        message=f"module {module_id!r} has {plural(lessons, 'lesson')}, but a "
+                        f"cycle of {plural(program.weeks, 'week')} holds at most "
+                        f"{plural(most, 'lesson')} of track {track.name!r}: the cycle is "
+                        "shorter than the module",
                         file=program.file,
                         pointer=f"/tracks/{i}/modules/{j}",
                     )

@@ -128,9 +128,11 @@ class Selector:
         elif self.kind is not None:
             what = " or ".join(k.value.replace("-", " ") for k in self.kind) + f" {noun}"
         elif self.module is not None:
-            what = f"lessons of '{self._module_title(catalog, self.module)}'"
+            lessons = "lesson" if count == 1 else "lessons"
+            what = f"{lessons} of '{self._module_title(catalog, self.module)}'"
         elif self.track is not None:
-            what = f"lessons of track '{self.track}'"
+            lessons = "lesson" if count == 1 else "lessons"
+            what = f"{lessons} of track '{self.track}'"
         elif self.modality is not None:
             name = self.modality
             if catalog is not None and self.modality in catalog:

@@ -214,8 +214,12 @@ class RequirementRule(Rule):
         week"."""
         req = self.requirement
         per = f"per {req.per.value}"
-        if req.max is None:
+        if req.max is None and req.min == 0:
+            amount, count = "any number of", 2
+        elif req.max is None:
             amount, count = f"at least {req.min}", req.min
+        elif req.max == 0:
+            amount, count = "no", 0
         elif req.min == req.max:
             amount, count = f"exactly {req.max}", req.max
         elif req.min == 0:

@@ -45,9 +45,15 @@ class OrderRule(SessionRule):
         return _neutral(inputs, self.index)
 
     def _what(self, context: Context, selector: Selector) -> str:
-        """The selected blocks as a plural subject ("blocks of 'Drug screen'")."""
-        what = selector.describe(context.catalog, 2)
-        return f"blocks of {what}" if selector.activity is not None else what
+        """What the selector picks, in words ("'Drug screen'", "lessons of 'Mod 1'")."""
+        return selector.describe(context.catalog, 2)
+
+    def _subject(self, context: Context) -> tuple[str, str, str]:
+        """The entry's selector as a subject, with the verb ending and pronoun that agree
+        with it: an activity's title is one thing ("'Drug screen' comes ... it"), a kind,
+        a module's lessons or a track's lessons are many ("... come ... them")."""
+        one = self.entry.selector.activity is not None
+        return self._what(context, self.entry.selector), "s" if one else "", "it" if one else "them"
 
     def _fixed(self, context: Context, group: Group | None) -> frozenset[str]:
         """The opening and closing activities of a sitting (none for a group before or
@@ -138,10 +144,11 @@ class AtEdge(OrderRule):
             model.order(self.id, self.entry.at.value, self.entry.selector, None)
 
     def reason(self, context: Context) -> str:
-        """For example "blocks of 'Weekly testing' come at the start of the sessions
-        that hold them"."""
+        """For example "'Weekly testing' comes at the start of the sessions that hold
+        it"."""
         edge = "start" if self.entry.at is Edge.START else "end"
-        return f"{self._what(context, self.entry.selector)} come at the {edge} of the sessions that hold them"
+        what, s, them = self._subject(context)
+        return f"{what} come{s} at the {edge} of the sessions that hold {them}"
 
 
 @attrs.frozen(kw_only=True)
@@ -193,10 +200,8 @@ class Before(OrderRule):
         """For example "early-recovery lessons come before relapse-prevention lessons"."""
         later = self.entry.before
         assert later is not None  # noqa: S101 - only made for before entries
-        return (
-            f"{self._what(context, self.entry.selector)} come before "
-            f"{self._what(context, later)} in a session"
-        )
+        what, s, _ = self._subject(context)
+        return f"{what} come{s} before {self._what(context, later)} in a session"
 
 
 @attrs.frozen(kw_only=True)
@@ -245,10 +250,8 @@ class DirectlyBefore(OrderRule):
         """For example "'Diary card review' comes directly before individual therapy"."""
         following = self.entry.directly_before
         assert following is not None  # noqa: S101 - only made for these entries
-        return (
-            f"{self._what(context, self.entry.selector)} come directly before "
-            f"{self._what(context, following)}"
-        )
+        what, s, _ = self._subject(context)
+        return f"{what} come{s} directly before {self._what(context, following)}"
 
 
 @attrs.frozen(kw_only=True)
@@ -295,7 +298,5 @@ class NotDirectlyAfter(OrderRule):
         therapy"."""
         earlier = self.entry.not_directly_after
         assert earlier is not None  # noqa: S101 - only made for these entries
-        return (
-            f"{self._what(context, self.entry.selector)} never come directly after "
-            f"{self._what(context, earlier)}"
-        )
+        what, s, _ = self._subject(context)
+        return f"{what} never come{s} directly after {self._what(context, earlier)}"

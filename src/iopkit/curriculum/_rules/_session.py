@@ -656,8 +656,8 @@ class Grid(SessionRule):
         model.grid(self.id, self.minutes)
 
     def reason(self, context: Context) -> str:
-        """For example "every block starts and lasts a multiple of 5 minutes"."""
-        return f"every block starts and lasts a multiple of {plural(self.minutes, 'minute')}"
+        """For example "every activity and break starts and lasts a multiple of 5 minutes"."""
+        return f"every activity and break starts and lasts a multiple of {plural(self.minutes, 'minute')}"
 
     def relax(self, inputs: Inputs) -> Inputs | None:
         """Blocks on any minute."""
