@@ -386,7 +386,9 @@ class WeeklyMinutesRule(Rule):
         """For example "cms-iop needs at least 540 service minutes (9 h) a week"."""
         what = "service minutes" if self.count is Count.SERVICE else "minutes (breaks included)"
         low, high = self.range.min, self.range.max
-        if high is None:
+        if high is None and low == 0:
+            amount = f"any number of {what}"
+        elif high is None:
             amount = f"at least {low} {what} ({minutes_text(low)})"
         elif low == 0:
             amount = f"at most {high} {what} ({minutes_text(high)})"
@@ -397,7 +399,8 @@ class WeeklyMinutesRule(Rule):
             if self.taper_weeks
             else ""
         )
-        return f"{self.source} needs {amount} a week{taper}"
+        verb = "needs" if low > 0 else "allows"
+        return f"{self.source} {verb} {amount} a week{taper}"
 
     def relax(self, inputs: Inputs) -> Inputs | None:
         """No weekly bounds from this source."""
