@@ -991,3 +991,12 @@ def designed_programs(draw: st.DrawFn, *, order: bool = True, filters: bool = Tr
         catalog=catalog,
     )
     return program
+
+
+def any_programs():  # type: ignore[no-untyped-def]
+    """``(program, catalog)``: closed, open-enrolment and session-designed programs."""
+    return st.one_of(
+        small_programs(),
+        open_programs(),
+        designed_programs().map(lambda program: (program, program.catalog)),
+    )

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from iopkit.curriculum import Curriculum, compose, load_program, validate
 from iopkit.errors import ProgramError
 
+from . import strategies as s
 from .helpers import block, replace_session, session_at
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "adult-iop.yaml"
@@ -328,18 +329,8 @@ _BAD_WORDING = [
 ]
 
 
-def _any_programs():  # type: ignore[no-untyped-def]
-    from . import strategies as s
-
-    return st.one_of(
-        s.small_programs(),
-        s.open_programs(),
-        s.designed_programs().map(lambda program: (program, program.catalog)),
-    )
-
-
 class TestWording:
-    @given(_any_programs())
+    @given(s.any_programs())
     def test_reasons_read_as_sentences(self, pc):
         """Property: for any program, every rule's reason (the words an explanation uses)
         has no plural noun after 1, no singular after other counts, no "at least 0" and

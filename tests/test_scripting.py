@@ -436,17 +436,8 @@ class TestDocuments:
         assert all(str(p).startswith("Program") for p in from_dict.value.problems)
 
 
-def _any_programs():  # type: ignore[no-untyped-def]
-    """Closed, open-enrolment and session-designed programs with their catalogs."""
-    return st.one_of(
-        s.small_programs(),
-        s.open_programs(),
-        s.designed_programs().map(lambda program: (program, program.catalog)),
-    )
-
-
 class TestProperties:
-    @given(_any_programs())
+    @given(s.any_programs())
     def test_dict_round_trip(self, pc):
         """For any program, Program.from_dict(p.to_dict()) == p, and the constructor given
         the same mapping (less its iopkit key) builds an equal program."""
@@ -456,7 +447,7 @@ class TestProperties:
         del document["iopkit"]
         assert Program(**document) == built
 
-    @given(_any_programs(), st.data())
+    @given(s.any_programs(), st.data())
     def test_scripted_values(self, pc, data):
         """For any program and any mix of typed objects and file values (texts, mappings,
         ISO dates, single texts) a script may write it with, Program(**kwargs) builds an
