@@ -544,6 +544,15 @@ class _Packer:
         self.cache = cache
         self.placeable = placeable
         self.seen: dict[Piece, Piece] = {}
+        #: The order limits breaks cannot help (see :meth:`_placeable`), and the features
+        #: they read.
+        self.placing: tuple[OrderLimit, ...] = ()
+        if session.order:
+            from iopkit.curriculum._composer._arrange import BEFORE, DIRECTLY_BEFORE, END, START
+
+            kept = (BEFORE, DIRECTLY_BEFORE, START, END)
+            self.placing = tuple(o for o in session.order if o.relation in kept)
+        self.features = {f for limit in self.placing for f in (limit.x, limit.y) if f >= 0}
         self.fewest = fewest
         #: Whether runs (as a set of piece multisets) can be laid out; runs differing
         #: only in which run holds which pieces are the same question.
@@ -605,55 +614,58 @@ class _Packer:
         once here, instead of at every way of cutting them into runs. Not directly after is
         left out, because a break helps it.
         """
-        if not self.session.order:
+        if not self.placing:
             return True
-        from iopkit.curriculum._composer._arrange import (
-            BEFORE,
-            DIRECTLY_BEFORE,
-            END,
-            START,
-            arrangement,
-        )
-
-        kept = (BEFORE, DIRECTLY_BEFORE, START, END)
-        placing = tuple(o for o in self.session.order if o.relation in kept)
-        if not placing:
-            return True
-        breaks = self.session.breaks
-        if breaks is not None:
-            # a piece that must come directly before another shares its run with it
-            for limit in placing:
-                if limit.relation != DIRECTLY_BEFORE:
-                    continue
-                for x in pieces:
-                    if x.counts[limit.x] > 0 and not any(
-                        y is not x and y.counts[limit.y] > 0 and x.lo + y.lo <= breaks.after
-                        for y in pieces
-                    ):
-                        return False
         self.counter.tick(1)  # the same work whether the answer is remembered or not
         exact = (self.precedence, pieces)
         found = self.placeable.get(exact)
-        if found is not None:
-            return found
-        # only the roles, ranks and tags the limits read matter: pieces alike in those
-        # are one question, asked once per session shape
-        seen = tuple(sorted(self._seen(p, placing) for p in pieces))
+        if found is None:
+            found = self._pairs_fit(pieces) and self._one_run(pieces)
+            if len(self.placeable) < MAX_PACKINGS:
+                self.placeable[exact] = found
+        return found
+
+    def _pairs_fit(self, pieces: tuple[Piece, ...]) -> bool:
+        """Whether each piece that must come directly before another fits in one run
+        with some such other piece (they share a run: no break comes between)."""
+        from iopkit.curriculum._composer._arrange import DIRECTLY_BEFORE
+
+        breaks = self.session.breaks
+        if breaks is None:
+            return True
+        return all(
+            any(
+                y is not x and y.counts[limit.y] > 0 and x.lo + y.lo <= breaks.after for y in pieces
+            )
+            for limit in self.placing
+            if limit.relation == DIRECTLY_BEFORE
+            for x in pieces
+            if x.counts[limit.x] > 0
+        )
+
+    def _one_run(self, pieces: tuple[Piece, ...]) -> bool:
+        """Whether one run of the pieces keeps the limits: only the roles, ranks and tags
+        the limits read matter, so pieces alike in those are one question, asked once per
+        session shape."""
+        from iopkit.curriculum._composer._arrange import arrangement
+
+        seen = tuple(sorted(self._seen(p) for p in pieces))
         key = (self.precedence, seen)
         found = self.placeable.get(key)
         if found is None:
-            found = arrangement((seen,), placing, self.precedence) is not None
-        if len(self.placeable) < MAX_PACKINGS:
-            self.placeable[key] = self.placeable[exact] = found
+            found = arrangement((seen,), self.placing, self.precedence) is not None
+            if len(self.placeable) < MAX_PACKINGS:
+                self.placeable[key] = found
         return found
 
-    def _seen(self, piece: Piece, placing: tuple[OrderLimit, ...]) -> Piece:
+    def _seen(self, piece: Piece) -> Piece:
         """The piece as the order limits see it: its role, its rank unless it is a
         filler, and which of the limits' features it has."""
         found = self.seen.get(piece)
         if found is None:
-            features = {f for limit in placing for f in (limit.x, limit.y) if f >= 0}
-            counts = tuple(min(c, 1) if f in features else 0 for f, c in enumerate(piece.counts))
+            counts = tuple(
+                min(c, 1) if f in self.features else 0 for f, c in enumerate(piece.counts)
+            )
             rank = 0 if piece.role == Role.FILLER else piece.rank
             found = self.seen[piece] = Piece(0, 0, counts, piece.role, rank, None)
         return found
