@@ -109,8 +109,9 @@ def arrangement(
         return False
 
     def allowed(piece: Piece, run: int) -> bool:
-        if doomed(piece, [p for r in placed for p in r]):
-            return False
+        """Whether the piece may come next in the run. Nothing remaining is ``doomed``:
+        nothing is before the first piece, and every placement is followed by
+        ``hopeless()``, which ends the branch otherwise."""
         if piece.role != Role.OPENING and state["openings"] < total_openings:
             return False
         if piece.role == Role.CLOSING and state["core"] < total_core:
