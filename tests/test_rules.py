@@ -351,3 +351,26 @@ class TestWording:
             for pattern, what in _BAD_WORDING:
                 found = re.search(pattern, text)
                 assert found is None, f"{what} in {rule.id}: {text!r}"
+
+    @given(s.any_programs())
+    def test_repairs_read_as_sentences(self, pc):
+        """Property: for any program, every step of every repair a rule proposes (the
+        "any one of these changes" lines) reads as a sentence by the same measures as the
+        reasons: a repair stepping a count down from 2 says "at least 1 lesson", and one
+        stepping it to 0 says "no longer require" rather than "at least 0"."""
+        import re
+
+        from iopkit.curriculum._resolve import resolve
+        from iopkit.curriculum._rules import all_rules
+
+        program, catalog = pc
+        try:
+            inputs = resolve(program, catalog)
+        except ProgramError:
+            reject()  # a program iopkit refuses to read (a cycle shorter than a module)
+        for rule in all_rules(inputs.program, inputs.profiles):
+            for ladder in rule.repairs(inputs):
+                for step in ladder.steps:
+                    for pattern, what in _BAD_WORDING:
+                        found = re.search(pattern, step.message)
+                        assert found is None, f"{what} in {rule.id}: {step.message!r}"

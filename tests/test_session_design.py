@@ -388,3 +388,43 @@ class TestOracle:
         except InfeasibleError:
             composed = False
         assert composed == oracle.feasible(program, program.catalog, 60)
+
+
+class TestModuleSelectors:
+    def test_requirement_counts_an_optional_tracks_lessons(self):
+        """A weekly requirement for a module's lessons, met only by an optional track that
+        teaches the module, composes: the search's ceiling on what one session can hold
+        counts a lesson under its module and track (CI found the composer calling this
+        program infeasible, with '0 such activities', when CP-SAT found a curriculum)."""
+        import datetime as dt
+
+        from iopkit import Activity, Catalog, SkillModule, TherapyModality
+        from iopkit.curriculum import Track
+
+        def activity(id_: str, kind: str, minutes: int) -> Activity:
+            return Activity(id=id_, title=id_.upper(), kind=kind, minutes=minutes)
+
+        lesson = Activity(id="l0", title="L0", kind="skills-training", minutes=30, modality="m")
+        catalog = Catalog(
+            modalities=(TherapyModality(id="m", name="M"),),
+            activities=(activity("f0", "process-group", 15), activity("f1", "process-group", 15)),
+            modules=(SkillModule(id="mod0", title="Mod 0", modality="m", lessons=(lesson,)),),
+        )
+        for which in (None, "first", "last"):
+            program = Program(
+                name="Module requirement",
+                weeks=1,
+                days=("mon",),
+                start=dt.date(2027, 1, 4),
+                catalogs=(),
+                session=SessionShape(minutes={"min": 45, "max": 45}),
+                require=(
+                    Requirement(per="week", selector=Selector(module="mod0"), min=1, session=which),
+                ),
+                tracks=(Track(name="T0", modules=("mod0",), per_session={"max": 1}, core=False),),
+                catalog=catalog,
+            )
+            curriculum = compose(program, budget=20)
+            assert validate(curriculum).ok
+            blocks = [b.activity for _, x in curriculum.sessions() for b in x.blocks]
+            assert blocks.count("l0") == 1

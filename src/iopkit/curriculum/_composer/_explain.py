@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import attrs
 
+from iopkit._activity import Activity
 from iopkit._budget import Meter
 from iopkit._types import Weekday
 from iopkit.curriculum._composer._model import Model, Slot, build_model
@@ -277,16 +278,17 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         return None
     breaks = next((r for r in rules if isinstance(r, Breaks) and r.after is not None), None)
     oc = next((r for r in rules if isinstance(r, OpeningClosing)), None)
-    candidates = [
+    # each with the module and track it counts under (a lesson's), for module selectors
+    candidates: list[tuple[Activity, tuple[int, int], str | None, str | None]] = [
         *(
-            (a, span)
+            (a, span, None, None)
             for a in (*session.pool, *session.opening, *session.closing)
             if (span := session.units(a))
         ),
         *(
-            (a, span)
+            (a, span, lesson.module, spec.name)
             for spec in model.tracks
-            for a in spec.activities
+            for a, lesson in zip(spec.activities, spec.sequence, strict=True)
             if (span := session.units(a))
         ),
     ]
@@ -302,7 +304,11 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         )
         if feature is None:
             continue
-        matching = [(a, span) for a, span in candidates if feature.may_count(a, span[1])]
+        matching = [
+            (a, span)
+            for a, span, module, track in candidates
+            if feature.may_count(a, span[1], module, track)
+        ]
         if matching:
             shortest = min(max(span[0], feature.min_units or 0) for _, span in matching)
             needs.append((rule, shortest, frozenset(a.id for a, _ in matching)))
@@ -442,9 +448,10 @@ def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             if (span := session.units(a)) is not None and feature.may_count(a, span[1])
         ]
         if any(
-            (span := session.units(a)) is not None and feature.may_count(a, span[1])
+            (span := session.units(a)) is not None
+            and feature.may_count(a, span[1], lesson.module, spec.name)
             for spec in model.tracks
-            for a in spec.activities
+            for a, lesson in zip(spec.activities, spec.sequence, strict=True)
         ):
             continue
         for w in sorted(range(len(model.weeks)), key=lambda w: bool(_week_closures(model, w + 1))):
@@ -458,7 +465,8 @@ def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                     f"{rule.source} needs at least {req.min} "
                     f"{req.selector.describe(model.context.catalog, req.min)} a week, "
                     f"but {where} {kinds} and no activity repeats within a session, so "
-                    f"{plural(sessions, 'session')} hold at most {most}",
+                    f"{plural(sessions, 'session')} "
+                    f"{'holds' if sessions == 1 else 'hold'} at most {most}",
                     _week_closures(model, w + 1),
                 )
     return None

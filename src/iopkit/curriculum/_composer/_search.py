@@ -218,8 +218,9 @@ class Search:
                 for spec in model.tracks
                 if self.stream_models.get(spec.stream) is session
                 and any(
-                    (span := session.units(a)) is not None and feature.may_count(a, span[1])
-                    for a in spec.activities
+                    (span := session.units(a)) is not None
+                    and feature.may_count(a, span[1], lesson.module, spec.name)
+                    for a, lesson in zip(spec.activities, spec.sequence, strict=True)
                 )
             )
             result.append(min(feature.cap, fixed + lessons) if session.no_repeat else feature.cap)

@@ -247,7 +247,9 @@ class RequirementRule(Rule):
             return
         req = inputs.program.require[self.index]
         per = req.per.value
-        what = req.selector.describe(inputs.catalog)
+
+        def what(count: int) -> str:
+            return req.selector.describe(inputs.catalog, count)
 
         def bounds(low: int, high: int | None, message: str, size: int) -> Change:
             def apply(i: Inputs) -> Inputs:
@@ -263,9 +265,9 @@ class RequirementRule(Rule):
                     bounds(
                         v,
                         req.max,
-                        f"require at least {v} {what} per {per} (not {req.min})"
+                        f"require at least {v} {what(v)} per {per} (not {req.min})"
                         if v > 0
-                        else f"no longer require {what} every {per}",
+                        else f"no longer require {what(2)} every {per}",
                         10 * (req.min - v),
                     )
                     for v in range(req.min - 1, -1, -1)
@@ -277,7 +279,7 @@ class RequirementRule(Rule):
                     bounds(
                         req.min,
                         v,
-                        f"allow {v} {what} per {per} (not {req.max})",
+                        f"allow {v} {what(v)} per {per} (not {req.max})",
                         10 * (v - req.max),
                     )
                     for v in range(req.max + 1, req.max + 6)

@@ -269,8 +269,11 @@ class TrackPlacement(Rule):
                 yield Ladder(
                     steps=tuple(
                         change(
-                            f"ask for at least {v} lessons of track '{name}' "
-                            f"{'a week' if key == 'per_week' else 'per session'} (not {limit.min})",
+                            f"ask for at least {plural(v, 'lesson')} of track '{name}' "
+                            f"{'a week' if key == 'per_week' else 'per session'} (not {limit.min})"
+                            if v > 0
+                            else f"no longer ask for lessons of track '{name}' "
+                            f"{'every week' if key == 'per_week' else 'every session'}",
                             limit.min - v,
                             **{key: Range(min=v, max=limit.max)},
                         )
