@@ -7,6 +7,8 @@ that meets them or raises :class:`InfeasibleError` saying why none exists;
 iopkit supports planning; it is not clinical or billing advice.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from iopkit._files._load import (
     curriculum_json,
     dump_curriculum,
@@ -16,36 +18,6 @@ from iopkit._files._load import (
     load_program,
 )
 from iopkit._public import publish
-from iopkit.curriculum._attendance import (
-    AbsenceRun,
-    Attendance,
-    AttendanceRecord,
-    AttendanceReport,
-    AttendanceStatus,
-    Census,
-    CheckState,
-    FloorAlert,
-    LimitCheck,
-    MissedLesson,
-    PatientReport,
-    ProfileShare,
-    SittingCensus,
-    WeekReport,
-    WeekState,
-    attendance,
-    attendance_csv,
-    attendance_html,
-    attendance_json,
-    attendance_markdown,
-    census_csv,
-    census_html,
-    census_json,
-    census_markdown,
-    load_attendance,
-    planned_census,
-    records_csv,
-    records_json,
-)
 from iopkit.curriculum._composer import compose
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._edit import cancel_session, move_session, replace_activity
@@ -86,6 +58,88 @@ from iopkit.curriculum._rules import Context, Inputs, Rule, Violation
 from iopkit.curriculum._selector import Selector
 from iopkit.curriculum._validate import Report, validate
 from iopkit.errors import InfeasibleError, Reason, Repair
+
+if TYPE_CHECKING:
+    from iopkit.curriculum._attendance import (
+        AbsenceRun,
+        Attendance,
+        AttendanceRecord,
+        AttendanceReport,
+        AttendanceStatus,
+        Census,
+        CheckState,
+        FloorAlert,
+        LimitCheck,
+        MissedLesson,
+        PatientReport,
+        ProfileShare,
+        SittingCensus,
+        WeekReport,
+        WeekState,
+        attendance,
+        attendance_csv,
+        attendance_html,
+        attendance_json,
+        attendance_markdown,
+        census_csv,
+        census_html,
+        census_json,
+        census_markdown,
+        load_attendance,
+        planned_census,
+        records_csv,
+        records_json,
+    )
+
+#: Names of the attendance part, imported on first use: most callers compose and export,
+#: and the attendance module is the largest in the package.
+_ATTENDANCE = frozenset(
+    {
+        "AbsenceRun",
+        "Attendance",
+        "AttendanceRecord",
+        "AttendanceReport",
+        "AttendanceStatus",
+        "Census",
+        "CheckState",
+        "FloorAlert",
+        "LimitCheck",
+        "MissedLesson",
+        "PatientReport",
+        "ProfileShare",
+        "SittingCensus",
+        "WeekReport",
+        "WeekState",
+        "attendance",
+        "attendance_csv",
+        "attendance_html",
+        "attendance_json",
+        "attendance_markdown",
+        "census_csv",
+        "census_html",
+        "census_json",
+        "census_markdown",
+        "load_attendance",
+        "planned_census",
+        "records_csv",
+        "records_json",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The attendance names, imported when first asked for (PEP 562)."""
+    if name in _ATTENDANCE:
+        from iopkit.curriculum import _attendance
+
+        value = getattr(_attendance, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_ATTENDANCE})
 
 
 def profiles() -> tuple[Profile, ...]:
@@ -180,5 +234,7 @@ __all__ = [
 
 
 publish(
-    __name__, globals(), [n for n in __all__ if n not in {"InfeasibleError", "Reason", "Repair"}]
+    __name__,
+    globals(),
+    [n for n in __all__ if n not in {"InfeasibleError", "Reason", "Repair", *_ATTENDANCE}],
 )

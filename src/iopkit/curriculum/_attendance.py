@@ -3244,3 +3244,15 @@ def census_html(
     out += _census_html(census, None)
     out.append("</main></body></html>")
     return "\n".join(out) + "\n"
+
+
+def _publish() -> None:
+    """Name the public classes and functions by their home, ``iopkit.curriculum``, however
+    this module was first imported (the package imports it on first use)."""
+    from iopkit._public import publish
+    from iopkit.curriculum import _ATTENDANCE
+
+    publish("iopkit.curriculum", globals(), _ATTENDANCE)
+
+
+_publish()
