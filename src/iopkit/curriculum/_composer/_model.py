@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 from iopkit._activity import MAX_ACTIVITY_MINUTES, Activity
 from iopkit._types import Place, Range, Weekday
@@ -204,12 +204,12 @@ class SessionModel(NamedTuple):
     features: tuple[Feature, ...]
     bounds: tuple[SessionBound, ...]
     no_repeat: bool
-    lengths: tuple[tuple[str, int, int], ...]  # (activity id, lo, hi) in units, usable only
+    lengths: Lengths  # (activity id, lo, hi) in units, usable only
     order: tuple[Any, ...] = ()  # order limits inside a session (OrderLimit)
 
     def units(self, activity: Activity) -> tuple[int, int] | None:
         """An activity's lengths in units, or ``None`` when none is on the grid."""
-        return _lookup(self.lengths, activity.id)
+        return self.lengths.by_id.get(activity.id)
 
     def max_service(self) -> int:
         """The most service units a session can hold with the breaks it then needs."""
@@ -223,11 +223,17 @@ class SessionModel(NamedTuple):
         return best
 
 
-def _lookup(table: tuple[tuple[str, int, int], ...], key: str) -> tuple[int, int] | None:
-    for item, lo, hi in table:
-        if item == key:
-            return lo, hi
-    return None
+class Lengths(tuple[tuple[str, int, int], ...]):  # noqa: SLOT001 - its index needs a __dict__
+    """``(activity id, lo, hi)`` in units, sorted: compared and hashed as the tuple it is
+    (a session model is a cache key), and looked up by id through an index built once."""
+
+    by_id: dict[str, tuple[int, int]]
+
+    def __new__(cls, items: Iterable[tuple[str, int, int]]) -> Self:
+        """The lengths, sorted by activity id."""
+        self = super().__new__(cls, sorted(items))
+        self.by_id = {key: (lo, hi) for key, lo, hi in self}
+        return self
 
 
 class TrackSpec(NamedTuple):
@@ -666,7 +672,7 @@ class ModelBuilder:
             features=tuple(features),
             bounds=tuple(b for b in bounds if b.where is None),
             no_repeat=self._no_repeat,
-            lengths=tuple(sorted((k, lo, hi) for k, (lo, hi) in lengths.items())),
+            lengths=Lengths((k, lo, hi) for k, (lo, hi) in lengths.items()),
             order=order,
         )
         weekly = tuple(
