@@ -8,6 +8,7 @@ import os
 import attrs
 import pytest
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from iopkit import Block
 from iopkit.curriculum import (
@@ -428,3 +429,57 @@ class TestModuleSelectors:
             assert validate(curriculum).ok
             blocks = [b.activity for _, x in curriculum.sessions() for b in x.blocks]
             assert blocks.count("l0") == 1
+
+
+# -- variety: interchangeable fillers rotate ------------------------------------------------
+
+
+class TestVariety:
+    @settings(max_examples=30)
+    @given(
+        kinds=st.lists(
+            st.sampled_from(
+                ["process-group", "psychoeducation", "peer-support", "skills-practice"]
+            ),
+            min_size=2,
+            max_size=6,
+        ),
+        ranged=st.lists(st.booleans(), min_size=6, max_size=6),
+        per_session=st.integers(1, 3),
+        weeks=st.integers(1, 4),
+        seed=st.integers(0, 3),
+    )
+    def test_interchangeable_fillers_rotate_evenly(self, kinds, ranged, per_session, weeks, seed):
+        """Property: when no rule tells fillers apart (any kind; some fixed at 30 minutes,
+        others 30 to 35, so they are different classes), and every session holds
+        ``per_session`` 30-minute fillers, each filler is used as often as any other, give
+        or take one, over the whole curriculum (the composer's rotation preference)."""
+        import datetime as dt
+
+        from iopkit import Activity, Catalog
+
+        assume(per_session <= len(kinds))
+        fillers = tuple(
+            Activity(
+                id=f"f{i}",
+                title=f"Filler {i}",
+                kind=kind,
+                minutes={"min": 30, "max": 35} if ranged[i] else 30,
+            )
+            for i, kind in enumerate(kinds)
+        )
+        program = Program(
+            name="Variety",
+            weeks=weeks,
+            days=("mon", "wed", "fri"),
+            start=dt.date(2027, 1, 4),
+            catalogs=(),
+            session=SessionShape(minutes={"min": 30 * per_session, "max": 30 * per_session}),
+            catalog=Catalog(activities=fillers),
+        )
+        curriculum = compose(program, seed=seed, budget=20)
+        used = {a.id: 0 for a in fillers}
+        for _, session in curriculum.sessions():
+            for block in session.blocks:
+                used[block.activity] += 1
+        assert max(used.values()) - min(used.values()) <= 1, used

@@ -14,7 +14,7 @@ from iopkit._session import Block, Session, SessionGroup
 from iopkit._types import ActivityKind, Place
 from iopkit.curriculum._composer._arrange import arrangement
 from iopkit.curriculum._composer._menu import FillerClass, Piece, Role
-from iopkit.curriculum._composer._model import Layout, Model
+from iopkit.curriculum._composer._model import Layout, Model, SessionModel
 from iopkit.curriculum._composer._search import Pick, Search, WeekState
 from iopkit.curriculum._curriculum import Week
 
@@ -112,6 +112,15 @@ class Realiser:
             for stream, found in every.items()
             for index, cls in enumerate(found)
         }
+        #: A seeded tie-break among all fillers, for rotating across classes.
+        self.tie = {
+            a.id: (rng.random(), a.id)
+            for found in every.values()
+            for c in found
+            for a in c.activities
+        }
+        #: Per stream, length and counts: the fillers that are interchangeable there.
+        self.alike: dict[tuple[str | None, int, tuple[int, ...]], tuple[Activity, ...]] = {}
         self.last_session: set[str] = set()
 
     def weeks(self, search: Search) -> list[Week]:
@@ -189,18 +198,33 @@ class Realiser:
         run_lows = [sum(p.lo for p in run) for run in plan.runs]
         run_highs = [min(capacity, sum(p.hi for p in run)) for run in plan.runs]
         run_totals = spread(service, run_lows, run_highs)
-        in_session: set[str] = {a.id for a in (*session.opening, *session.closing)}
+        lengths = [
+            spread(total, [p.lo for p in run], [p.hi for p in run])
+            for run, total in zip(plan.runs, run_totals, strict=True)
+        ]
+        fillers = self._fillers(
+            [
+                (piece, units)
+                for run, units_of_run in zip(plan.runs, lengths, strict=True)
+                for piece, units in zip(run, units_of_run, strict=True)
+                if piece.role == Role.FILLER
+            ],
+            pick,
+        )
         blocks: list[Block] = []
         start = 0
-        for index, (run, total) in enumerate(zip(plan.runs, run_totals, strict=True)):
+        for index, (run, units_of_run) in enumerate(zip(plan.runs, lengths, strict=True)):
             if index > 0 and session.breaks is not None:
                 brk = session.breaks
                 blocks.append(Block.of(brk.activity, start=start * g, minutes=brk.size * g))
                 start += brk.size
-            lengths = spread(total, [p.lo for p in run], [p.hi for p in run])
             placed = [
-                (self._activity(piece, pick, in_session), piece, units)
-                for piece, units in zip(run, lengths, strict=True)
+                (
+                    fillers.pop(0) if piece.role == Role.FILLER else self._activity(piece, pick),
+                    piece,
+                    units,
+                )
+                for piece, units in zip(run, units_of_run, strict=True)
             ]
             laid_out = placed if ordered is not None else arrange(placed, pick.precedence)
             for activity, piece, units in laid_out:
@@ -224,18 +248,83 @@ class Realiser:
         self.last_session = {b.activity for b in blocks}
         return blocks
 
-    def _activity(self, piece: Piece, pick: Pick, in_session: set[str]) -> Activity:
+    def _activity(self, piece: Piece, pick: Pick) -> Activity:
+        """The activity of a lesson, opening or closing piece."""
         if piece.role == Role.LESSON:
             t, position = pick.lessons[piece.rank]
             return self.model.tracks[t].activity(position)
-        if piece.activity is not None:
-            return piece.activity
-        candidates = [a for a in self.order[pick.slot.group, piece.rank] if a.id not in in_session]
-        candidates.sort(key=lambda a: (self.used[a.id], a.id in self.last_session))
-        chosen = candidates[0]
-        in_session.add(chosen.id)
-        self.used[chosen.id] += 1
-        return chosen
+        if piece.activity is None:  # pragma: no cover - fillers are chosen by _fillers
+            raise RuntimeError("internal error: a filler piece without a chosen activity")
+        return piece.activity
+
+    def _fillers(self, pieces: Sequence[tuple[Piece, int]], pick: Pick) -> list[Activity]:
+        """An activity for each filler piece (at its length in units), in order.
+
+        Rules see a filler only through the features it counts at its length, so any
+        filler of the sitting's pool that counts the same there can take its place, from
+        any class: the least used so far is preferred (then one not in the last session,
+        then a seeded order), so fillers rotate evenly over the weeks. No activity repeats
+        in a session; the piece's own class always has one left, so an assignment exists,
+        and a small search finds the preferred one.
+        """
+        session = self.model.session_for(pick.slot)
+        taken: set[str] = {a.id for a in (*session.opening, *session.closing)}
+        options = []
+        for piece, units in pieces:
+            own = self.order[pick.slot.group, piece.rank]
+            alike = self._alike(session, pick.slot.group, units, piece.counts)
+            merged = {a.id: a for a in (*alike, *own)}
+            ranked = sorted(
+                merged.values(),
+                key=lambda a: (self.used[a.id], a.id in self.last_session, self.tie[a.id]),
+            )
+            options.append(ranked)
+        chosen: list[Activity | None] = [None] * len(pieces)
+        # the most constrained pieces first; each takes its preferred activity that still
+        # leaves the rest an assignment
+        order = sorted(range(len(pieces)), key=lambda i: len(options[i]))
+        stack: list[int] = [0]  # per level: the next option to try
+        while 0 < len(stack) <= len(order):
+            level = len(stack) - 1
+            i = order[level]
+            previous = chosen[i]
+            if previous is not None:  # backtracking into this level: free its choice
+                taken.discard(previous.id)
+                chosen[i] = None
+            k = stack[-1]
+            while k < len(options[i]) and session.no_repeat and options[i][k].id in taken:
+                k += 1
+            if k == len(options[i]):
+                stack.pop()
+                continue
+            stack[-1] = k + 1
+            chosen[i] = options[i][k]
+            taken.add(options[i][k].id)
+            stack.append(0)
+        result = [a for a in chosen if a is not None]
+        if len(result) != len(pieces):  # pragma: no cover - the pieces' own classes fit
+            raise RuntimeError("internal error: fillers that cannot be chosen")
+        for activity in result:
+            self.used[activity.id] += 1
+        return result
+
+    def _alike(
+        self, session: SessionModel, stream: str | None, units: int, counts: tuple[int, ...]
+    ) -> tuple[Activity, ...]:
+        """The fillers of a stream's pool (``session``: a sitting of it; its variants differ
+        only in bounds) that last ``units`` and count ``counts`` there."""
+        key = (stream, units, counts)
+        found = self.alike.get(key)
+        if found is None:
+            found = tuple(
+                a
+                for a in session.pool
+                if (span := session.units(a)) is not None
+                and span[0] <= units <= span[1]
+                and tuple(int(f.counts(a, units)) for f in session.features) == counts
+            )
+            self.alike[key] = found
+        return found
 
 
 Placed = tuple[Activity, Piece, int]
