@@ -963,6 +963,26 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
             memo[key] = _any(m, [lit for x in sorted(xs) if (lit := pick(what, x)) is not None])
         return memo[key]
 
+    # prerequisites on the calendar (docs/howto/catalog.md: `requires` makes a module start
+    # only after those modules are complete), besides the patients' own below: a module's
+    # first lesson, from any track, comes after the last lesson of each module it requires,
+    # in an earlier sitting (time order: groups before the session, its main blocks, groups
+    # beside and after it) or earlier in the same sitting.
+    for x, sitting in enumerate(sittings):
+        before = frozenset(range(x))
+        for it in sitting.items:
+            if it.lesson is None or it.lesson[1] != 1:
+                continue
+            for required in catalog.module(it.lesson[0]).requires:
+                need = (required, len(catalog.module(required).lessons))
+                way = [lit for lit in (some("lesson", need, before),) if lit is not None]
+                for t2, q2 in lessons_at.get((need, x), []):
+                    e = m.NewBoolVar("calendar-pre-same")
+                    m.AddImplication(e, z[(t2, q2, x)].used)
+                    m.Add(z[(t2, q2, x)].rank < it.rank).OnlyEnforceIf(e)
+                    way.append(e)
+                m.AddBoolOr(way or [m.NewConstant(0)]).OnlyEnforceIf(it.used)
+
     # the limits of the program and of its profiles ------------------------------------------
     profiles = _profiles(program)
     requirements = [*program.require, *(r for p in profiles for r in p.require)]
