@@ -144,47 +144,21 @@ class MenuBook:
         quick to find (never used to conclude infeasibility)."""
         self.session = session
         self.most_fillers = most_fillers
-        self.classes = filler_classes(session)
+        #: The filler enumeration, shared by the books of sessions that differ only in
+        #: their per-session bounds or order limits (a program's session variants).
+        self.space = _space_for(session, most_fillers)
+        self.classes = self.space.classes
         self.menus: dict[tuple[object, ...], tuple[tuple[Choice, ...], int]] = {}
         #: Packings by length profile, each with the work it took (charged again on reuse).
         self.packings: dict[tuple[object, ...], tuple[tuple[tuple[int, ...], int] | None, int]] = {}
         #: Whether pieces (as the order limits see them) can be laid out as one run.
         self.placeable: dict[tuple[object, ...], bool] = {}
-        # memos of the filler program: saturated sums of counts, merged length profiles
-        self._add: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...] | None] = {}
-        self._grow: dict[
-            tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]],
-            tuple[tuple[int, int], ...],
-        ] = {}
+        #: Each choice of fillers (by identity: the space keeps them) as the order limits
+        #: see them.
+        self._filler_seen: dict[int, tuple[tuple[Piece, ...], tuple[Piece, ...]]] = {}
+        #: Answers of :meth:`_may_place`.
+        self._may: dict[tuple[object, ...], bool] = {}
         self.lock = threading.Lock()
-        self._combos: (
-            tuple[
-                list[
-                    list[
-                        tuple[int, tuple[int, ...], tuple[Piece, ...], tuple[tuple[int, int], ...]]
-                    ]
-                ],
-                int,
-            ]
-            | None
-        ) = None
-        self._intervals: (
-            tuple[
-                dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]],
-                int,
-            ]
-            | None
-        ) = None
-        self._profiles: (
-            tuple[
-                dict[
-                    tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
-                    tuple[int, tuple[Piece, ...]],
-                ],
-                int,
-            ]
-            | None
-        ) = None
 
     def menu(
         self,
@@ -227,9 +201,10 @@ class MenuBook:
         counts, pieces, lengths), by low; with the work it took. Built on first use, each
         step counted, so a catalog with very many length variants is stopped by the budget
         instead of filling memory."""
-        if self._combos is not None:
-            tick(self._combos[1])
-            return self._combos
+        space = self.space
+        if space.combos is not None:
+            tick(space.combos[1])
+            return space.combos
         session = self.session
         width = len(session.features)
         most_units = session.max_service()
@@ -266,10 +241,10 @@ class MenuBook:
             combos.sort(key=lambda c: c[0])
             result.append(combos)
         tick(steps % 256)
-        with self.lock:
-            if self._combos is None:
-                self._combos = (result, steps)
-        return self._combos
+        with space.lock:
+            if space.combos is None:
+                space.combos = (result, steps)
+        return space.combos
 
     def _compute(
         self,
@@ -316,9 +291,14 @@ class MenuBook:
                 # cheap even with many fillers: a witness only keeps to the fewest breaks
                 self._loose(fixed, start, low, most, caps, upper, precedence, counter, entries)
                 continue
+            # the pieces as the order limits see them: the fixed part once per combination,
+            # each choice of fillers once per book
+            fixed_seen = packer.project(fixed) if packer.placing else ()
+            if packer.monotone and not self._may_place(fixed_seen, raw, packer):
+                continue  # no choice of fillers can keep the order limits
             seen: set[tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = set()
             states = self._filler_profiles(caps, upper, most, counter.tick)
-            add = self._add
+            add = self.space.add
             for (filler_counts, profile), (lo, fillers) in states.items():
                 if low + lo > most:
                     continue
@@ -333,7 +313,10 @@ class MenuBook:
                 ) -> bool:
                     return _covers(reach.get((counts, breaks), []), lo, hi)
 
-                for breaks, plan in packer.plans((*fixed, *fillers), covered):
+                projection = (
+                    (fixed_seen, self._projected(fillers, packer)) if packer.placing else None
+                )
+                for breaks, plan in packer.plans((*fixed, *fillers), covered, projection):
                     key = (counts, breaks)
                     entries.setdefault(key, []).append(plan)
                     reach[key] = _add(reach.get(key, []), plan.lo, plan.hi)
@@ -349,7 +332,8 @@ class MenuBook:
         """Every choice of fillers, merged by (counts, length profile), with the work it
         took: computed once per book and shared by its menus (each menu charges the same
         work, so budgets do not depend on what was computed before)."""
-        found = self._profiles
+        key = (tuple(caps), tuple(upper), most)
+        found = self.space.profiles.get(key)
         if found is not None:
             tick(found[1])
             return found[0]
@@ -359,7 +343,7 @@ class MenuBook:
         states: dict[
             tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]
         ] = {(tuple(0 for _ in caps), ()): (0, ())}
-        grow = self._grow
+        grow = self.space.grow
         for combos in all_combos:
             merged: dict[
                 tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
@@ -392,10 +376,8 @@ class MenuBook:
                         merged[state] = (lo + extra_lo, chosen + pieces)
             states = merged
         tick(steps - ticked)
-        with self.lock:
-            if self._profiles is None:
-                self._profiles = (states, steps)
-        return self._profiles[0]
+        with self.space.lock:
+            return self.space.profiles.setdefault(key, (states, steps))[0]
 
     def _sum(
         self,
@@ -407,11 +389,11 @@ class MenuBook:
         """``counts + extra``, each clipped at its cap; ``None`` past a per-session maximum
         (memoised: few distinct sums occur)."""
         key = (counts, extra)
-        found = self._add.get(key, _MISSING)
+        found = self.space.add.get(key, _MISSING)
         if found is _MISSING:
             summed = tuple(min(c, a + b) for c, a, b in zip(caps, counts, extra, strict=True))
             over = any(u is not None and s > u for s, u in zip(summed, upper, strict=True))
-            found = self._add[key] = None if over else summed
+            found = self.space.add[key] = None if over else summed
         return found  # type: ignore[return-value]
 
     def _filler_intervals(
@@ -420,7 +402,8 @@ class MenuBook:
         """Every choice of fillers as (counts, number of fillers) and the intervals of
         service they reach, keeping only intervals no other choice covers; computed once
         per book, with the work it took."""
-        found = self._intervals
+        key = (tuple(caps), tuple(upper), most)
+        found = self.space.intervals.get(key)
         if found is not None:
             tick(found[1])
             return found[0]
@@ -449,10 +432,8 @@ class MenuBook:
                             )
             states = {key: _frontier(segments) for key, segments in grown.items() if segments}
         tick(steps - ticked)
-        with self.lock:
-            if self._intervals is None:
-                self._intervals = (states, steps)
-        return self._intervals[0]
+        with self.space.lock:
+            return self.space.intervals.setdefault(key, (states, steps))[0]
 
     def _loose(
         self,
@@ -501,6 +482,53 @@ class MenuBook:
                     entries.setdefault((counts, breaks), []).append(
                         Plan(runs, window_lo, window_hi)
                     )
+
+    def _may_place(self, fixed_seen: tuple[Piece, ...], raw: list[int], packer: _Packer) -> bool:
+        """A quick test that may rule out every choice of fillers for these fixed pieces:
+        for each per-session minimum the fixed pieces leave unmet, some filler must carry
+        the feature. The order limits that adding pieces never helps (before, at the start,
+        at the end) must then hold for the fixed pieces with one such filler per minimum
+        (one piece for several, where a filler carries several): the pieces of any plan
+        include such a set, so if no set can be laid out, no plan can."""
+        from iopkit.curriculum._composer._arrange import arrangement
+
+        options: list[list[Piece]] = []
+        for bound in self.session.bounds:
+            if bound.min <= raw[bound.feature]:
+                continue
+            carriers = {
+                packer.seen_of(Piece(lo, hi, counts, Role.FILLER, index, None))
+                for index, cls in enumerate(self.classes)
+                for lo, hi, counts in cls.variants
+                if counts[bound.feature] > 0
+            }
+            if not carriers:
+                return True  # the bound fails on its own; the counts say so
+            options.append(sorted(carriers))
+        if math.prod(len(o) for o in options) > MAX_CARRIER_SETS:
+            return True  # too many to try: no quick answer
+        key = (packer.precedence, fixed_seen, tuple(tuple(o) for o in options))
+        found = self._may.get(key)
+        if found is None:
+            found = any(
+                arrangement(
+                    (tuple(sorted(fixed_seen + tuple(set(chosen)))),),
+                    packer.monotone,
+                    packer.precedence,
+                )
+                is not None
+                for chosen in itertools.product(*options)
+            )
+            self._may[key] = found
+        return found
+
+    def _projected(self, fillers: tuple[Piece, ...], packer: _Packer) -> tuple[Piece, ...]:
+        """A choice of fillers as the order limits see them, remembered by the book (the
+        limits, and so the projection, are the same for every menu of the book)."""
+        found = self._filler_seen.get(id(fillers))
+        if found is None or found[0] is not fillers:
+            found = self._filler_seen[id(fillers)] = (fillers, packer.project(fillers))
+        return found[1]
 
     def _bounds_met(self, counts: tuple[int, ...]) -> bool:
         for bound in self.session.bounds:
@@ -553,18 +581,28 @@ class _Packer:
             kept = (BEFORE, DIRECTLY_BEFORE, START, END)
             self.placing = tuple(o for o in session.order if o.relation in kept)
         self.features = {f for limit in self.placing for f in (limit.x, limit.y) if f >= 0}
+        #: The order limits that adding pieces never helps.
+        self.monotone: tuple[OrderLimit, ...] = ()
+        if session.order:
+            from iopkit.curriculum._composer._arrange import BEFORE, END, START
+
+            self.monotone = tuple(o for o in self.placing if o.relation in (BEFORE, START, END))
         self.fewest = fewest
         #: Whether runs (as a set of piece multisets) can be laid out; runs differing
         #: only in which run holds which pieces are the same question.
         self.arranged: dict[tuple[tuple[Piece, ...], ...], bool] = {}
 
     def plans(
-        self, pieces: tuple[Piece, ...], covered: Callable[[int, int, int], bool]
+        self,
+        pieces: tuple[Piece, ...],
+        covered: Callable[[int, int, int], bool],
+        seen: tuple[tuple[Piece, ...], tuple[Piece, ...]] | None = None,
     ) -> Iterator[tuple[int, Plan]]:
         """``(breaks, plan)`` for each number of breaks that adds service totals not yet
-        ``covered`` (``covered(breaks, lo, hi)``)."""
+        ``covered`` (``covered(breaks, lo, hi)``); ``seen``: the pieces as the order limits
+        see them (:meth:`project`), in two parts, when the caller knows them."""
         session = self.session
-        if not pieces or not self._placeable(pieces):
+        if not pieces or not self._placeable(pieces, seen):
             return
         low = sum(p.lo for p in pieces)
         high = sum(p.hi for p in pieces)
@@ -604,7 +642,11 @@ class _Packer:
                 runs, top = found
                 yield breaks, Plan(runs, window_lo, min(top, window_hi))
 
-    def _placeable(self, pieces: tuple[Piece, ...]) -> bool:
+    def _placeable(
+        self,
+        pieces: tuple[Piece, ...],
+        seen: tuple[tuple[Piece, ...], tuple[Piece, ...]] | None = None,
+    ) -> bool:
         """Say whether the pieces, laid out as one run, can keep the order limits.
 
         Checks the opening, closing, lesson order and every order limit that breaks
@@ -617,13 +659,7 @@ class _Packer:
         if not self.placing:
             return True
         self.counter.tick(1)  # the same work whether the answer is remembered or not
-        exact = (self.precedence, pieces)
-        found = self.placeable.get(exact)
-        if found is None:
-            found = self._pairs_fit(pieces) and self._one_run(pieces)
-            if len(self.placeable) < MAX_PACKINGS:
-                self.placeable[exact] = found
-        return found
+        return self._one_run(pieces, seen) and self._pairs_fit(pieces)
 
     def _pairs_fit(self, pieces: tuple[Piece, ...]) -> bool:
         """Whether each piece that must come directly before another fits in one run
@@ -643,20 +679,34 @@ class _Packer:
             if x.counts[limit.x] > 0
         )
 
-    def _one_run(self, pieces: tuple[Piece, ...]) -> bool:
+    def _one_run(
+        self,
+        pieces: tuple[Piece, ...],
+        seen: tuple[tuple[Piece, ...], tuple[Piece, ...]] | None,
+    ) -> bool:
         """Whether one run of the pieces keeps the limits: only the roles, ranks and tags
         the limits read matter, so pieces alike in those are one question, asked once per
-        session shape."""
+        session shape (``seen``: the projection in two parts, when known)."""
         from iopkit.curriculum._composer._arrange import arrangement
 
-        seen = tuple(sorted(self._seen(p) for p in pieces))
-        key = (self.precedence, seen)
+        if seen is None:
+            seen = (self.project(pieces), ())
+        key = (self.precedence, *seen)
         found = self.placeable.get(key)
         if found is None:
-            found = arrangement((seen,), self.placing, self.precedence) is not None
+            merged = tuple(sorted(seen[0] + seen[1]))
+            found = arrangement((merged,), self.placing, self.precedence) is not None
             if len(self.placeable) < MAX_PACKINGS:
                 self.placeable[key] = found
         return found
+
+    def project(self, pieces: Sequence[Piece]) -> tuple[Piece, ...]:
+        """The pieces as the order limits see them (:meth:`_seen`), sorted."""
+        return tuple(sorted(self._seen(p) for p in pieces))
+
+    def seen_of(self, piece: Piece) -> Piece:
+        """The piece as the order limits see them (see :meth:`_seen`)."""
+        return self._seen(piece)
 
     def _seen(self, piece: Piece) -> Piece:
         """The piece as the order limits see it: its role, its rank unless it is a
@@ -742,6 +792,8 @@ class _Packer:
 _MISSING: object = object()
 #: Most packings a book keeps.
 MAX_PACKINGS = 200_000
+#: Most sets of fillers the quick order test tries for one combination of fixed pieces.
+MAX_CARRIER_SETS = 64
 
 
 def _frontier(
@@ -1018,6 +1070,57 @@ def _greedy(
     value = sum(min(capacity, h) for h in highs)
     runs = tuple(tuple(pieces[i] for i in range(n) if where[i] == r) for r in range(count))
     return value, runs
+
+
+Profiles = dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]]
+Intervals = dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]]
+SpaceKey = tuple[tuple[int, ...], tuple[int | None, ...], int]
+
+
+class _FillerSpace:
+    """The fillers' enumeration for a session shape: classes, their combinations, and the
+    merged choices for given caps, per-session maximums and service, each with the work
+    it took. Shared (and only ever added to) by the books of sessions that differ only in
+    bounds or order limits."""
+
+    def __init__(self, session: SessionModel) -> None:
+        self.classes = filler_classes(session)
+        self.add: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...] | None] = {}
+        self.grow: dict[
+            tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]],
+            tuple[tuple[int, int], ...],
+        ] = {}
+        self.combos: (
+            tuple[
+                list[
+                    list[
+                        tuple[int, tuple[int, ...], tuple[Piece, ...], tuple[tuple[int, int], ...]]
+                    ]
+                ],
+                int,
+            ]
+            | None
+        ) = None
+        self.profiles: dict[SpaceKey, tuple[Profiles, int]] = {}
+        self.intervals: dict[SpaceKey, tuple[Intervals, int]] = {}
+        self.lock = threading.Lock()
+
+
+_SPACES: OrderedDict[tuple[SessionModel, int | None], _FillerSpace] = OrderedDict()
+_SPACES_LOCK = threading.Lock()
+
+
+def _space_for(session: SessionModel, most_fillers: int | None) -> _FillerSpace:
+    """The shared filler space of a session shape, whatever its bounds and order limits."""
+    key = (session._replace(bounds=(), order=()), most_fillers)
+    with _SPACES_LOCK:
+        found = _SPACES.get(key)
+        if found is None:
+            found = _SPACES[key] = _FillerSpace(key[0])
+        _SPACES.move_to_end(key)
+        while len(_SPACES) > MAX_BOOKS:
+            _SPACES.popitem(last=False)
+        return found
 
 
 _BOOKS: OrderedDict[tuple[SessionModel, int | None], MenuBook] = OrderedDict()
