@@ -10,6 +10,7 @@ search chooses is on the grid and the search stays complete under it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 from collections.abc import Iterable
@@ -215,12 +216,19 @@ class SessionModel(NamedTuple):
         """The most service units a session can hold with the breaks it then needs."""
         if self.breaks is None:
             return self.wall_hi
-        best = 0
-        for service in range(self.wall_hi + 1):
-            needed = max(0, math.ceil(service / self.breaks.after) - 1)
-            if service + needed * self.breaks.size <= self.wall_hi:
-                best = service
-        return best
+        return _max_service(self.wall_hi, self.breaks.after, self.breaks.size)
+
+
+@functools.lru_cache(maxsize=256)
+def _max_service(wall: int, after: int, size: int) -> int:
+    """The most service units in ``wall`` units when ``after`` units of service in a row
+    need a break of ``size`` units."""
+    best = 0
+    for service in range(wall + 1):
+        needed = max(0, math.ceil(service / after) - 1)
+        if service + needed * size <= wall:
+            best = service
+    return best
 
 
 class Lengths(tuple[tuple[str, int, int], ...]):  # noqa: SLOT001 - its index needs a __dict__

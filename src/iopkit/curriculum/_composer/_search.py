@@ -42,6 +42,10 @@ LONG_WEIGHT = 2.0
 #: per rank of a lesson choice beyond the ideal pace
 PACE_WEIGHT = 1.5
 
+#: A menu choice ready to score: the choice, its service interval, its long-session marks,
+#: its tie-break and its score when no counted feature is wanted.
+Prepared = tuple[Choice, int, int, tuple[int, ...], float, float]
+
 
 class Tracker(Protocol):
     """A limit of a new kind, followed by the search session by session: an automaton
@@ -174,9 +178,7 @@ class Search:
         self.sessions_after = self._sessions_after()
         # keyed by id, holding the object so that the id cannot be reused while kept
         self.tie: dict[int, tuple[Choice, float]] = {}
-        self.prepared: dict[
-            int, tuple[Sequence[Choice], list[tuple[Choice, int, int, tuple[int, ...], float]]]
-        ] = {}
+        self.prepared: dict[int, tuple[Sequence[Choice], list[Prepared]]] = {}
         self.capacity_after = self._capacity_after()
         # in a cycle, each track aims at the most whole runs its capacity holds
         self.run_target: list[int | None] = [
@@ -650,16 +652,22 @@ class Search:
         scored: list[tuple[float, float, int, Choice, int, tuple[int, ...]]] = []
         prepared = self._prepared(menu, slot.group)
         self.tick(1 + len(prepared))
-        for choice, lo, hi, long, tie in prepared:
-            score = BREAK_WEIGHT * choice.breaks
+        # a feature nobody wants costs EXTRA_WEIGHT per block; that part depends on the
+        # choice alone and is added whole (``extra``), so only wanted features are looked at
+        wanted = [(feature, want) for feature, want in wants if want > 0]
+        for choice, lo, hi, long, tie, extra in prepared:
+            score = BREAK_WEIGHT * choice.breaks + extra
             if hi < target:
                 score += (target - hi) * SERVICE_WEIGHT * model.grid
             elif lo > target:
                 score += (lo - target) * SERVICE_WEIGHT * model.grid
             counts = choice.counts
-            for feature, want in wants:
+            for feature, want in wanted:
                 got = counts[feature]
-                score += SHORT_WEIGHT * (want - got) if want > got else EXTRA_WEIGHT * (got - want)
+                # replaces the EXTRA_WEIGHT * got already in ``extra``
+                score += (
+                    SHORT_WEIGHT * (want - got) if want > got else EXTRA_WEIGHT * (got - want)
+                ) - EXTRA_WEIGHT * got
             for pos, behind in enumerate(short_long):
                 if behind and not long[pos]:
                     score += LONG_WEIGHT
@@ -680,21 +688,23 @@ class Search:
         bounds = layout.bounds or (None,)
         return [(p, b) for p, b in enumerate(bounds) if b is not None and mask >> p & 1]
 
-    def _prepared(
-        self, menu: Sequence[Choice], stream: str | None
-    ) -> list[tuple[Choice, int, int, tuple[int, ...], float]]:
+    def _prepared(self, menu: Sequence[Choice], stream: str | None) -> list[Prepared]:
         """The menu's choices split at long-session thresholds (into single lengths when
-        sittings are pinned), with stable tie-breaks."""
+        sittings are pinned), with stable tie-breaks and the score of their counted
+        features when no feature is wanted (:meth:`_ordered`)."""
         entry = self.prepared.get(id(menu))
         if entry is not None and entry[0] is menu:
             return entry[1]
+        counted = [limit.feature for limit in (*self.week_counts, *self.program_counts)]
         found = []
         for choice in menu:
             known = self.tie.get(id(choice))
             if known is None or known[0] is not choice:
                 known = self.tie[id(choice)] = (choice, self.rng.random())
+            extra = EXTRA_WEIGHT * sum(choice.counts[feature] for feature in counted)
             found += [
-                (choice, lo, hi, long, known[1]) for lo, hi, long in self._split(choice, stream)
+                (choice, lo, hi, long, known[1], extra)
+                for lo, hi, long in self._split(choice, stream)
             ]
         self.prepared[id(menu)] = (menu, found)
         return found
