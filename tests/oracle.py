@@ -139,11 +139,12 @@ def feasible(
         # session counts as the closed day it replaces)
         active = []
         for s in range(S):
-            week, day, _, replaces = slots[s]
+            week, day, held, replaces = slots[s]
             if not first <= week <= last:
                 active.append(False)
             elif track.days is None:
-                active.append(True)
+                # a make-up session is there only when it is used
+                active.append(held)
             elif replaces:
                 lits = [b for closed, b in replaces.items() if closed in track.days]
                 if lits:
@@ -399,6 +400,10 @@ def feasible(
                 for t2, (_, seq2, _, _, _, q2max) in enumerate(tracks):
                     for q2 in range(q2max):
                         if seq2[q2 % len(seq2)][:2] != (req_mod, last):
+                            continue
+                        if t2 == t and q2 > q:
+                            # later in the same track: delivered after it (lesson order
+                            # holds inside a session too), so it can never come first
                             continue
                         ok = m.NewBoolVar("pre")
                         m.AddImplication(ok, placed[(t2, q2)])

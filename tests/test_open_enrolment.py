@@ -276,3 +276,43 @@ def test_program_round_trips_new_keys(tmp_path):
     assert "cycle: true" in text
     again = load_program(target)
     assert again == program
+
+
+class TestClosedWeeks:
+    def test_no_patient_is_admitted_in_a_week_without_sessions(self):
+        """Every session of the program is closed: nobody can be admitted, so no weekly
+        limit binds anyone and the (empty) curriculum is composed and valid, as the
+        per-patient reading says (a week no patient is in has no weekly limits)."""
+        from iopkit.curriculum import WeeklyMinutes
+
+        program = _program(
+            weeks=1,
+            days=["mon"],
+            start=dt.date(2027, 1, 4),
+            closures=[dt.date(2027, 1, 4)],
+            stay=Stay.weeks(1),
+            weekly_minutes=WeeklyMinutes(min=120),
+        )
+        curriculum = compose(program)
+        assert [len(week.sessions) for week in curriculum.weeks] == [0]
+        assert validate(curriculum).ok
+
+    def test_the_summary_names_the_day_patients_are_admitted(self):
+        """Wednesday of week 1 is closed, so the week-1 patient is admitted on Thursday;
+        the arithmetic that explains why a core track cannot reach them says Thursday,
+        not the closed Wednesday (it used to be worked out on the program with the
+        closure dropped)."""
+        from iopkit.curriculum import InfeasibleError, Weeks
+
+        program = _program(
+            weeks=2,
+            days=["wed", "thu"],
+            start=dt.date(2027, 1, 11),
+            closures=[dt.date(2027, 1, 13)],
+            stay=Stay.weeks(1),
+            tracks=[Track(name="Skills", modules=["sleep-management"], weeks=Weeks(from_=2))],
+        )
+        with pytest.raises(InfeasibleError) as info:
+            compose(program)
+        assert "thu 2027-01-14" in info.value.summary
+        assert "2027-01-13" not in info.value.summary

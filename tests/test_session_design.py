@@ -483,3 +483,63 @@ class TestVariety:
             for block in session.blocks:
                 used[block.activity] += 1
         assert max(used.values()) - min(used.values()) <= 1, used
+
+
+class TestRegressions:
+    def test_a_requirement_in_some_weeks_ignores_a_closed_week_outside_them(self):
+        """Two psychoeducation groups are required in week 1 only; week 2 lost a session
+        to a closure. The quick arithmetic used to count week 2 too and call the program
+        infeasible ("1 session holds at most 1")."""
+        import datetime as dt
+
+        program = Program(
+            name="Weeks-narrowed requirement",
+            weeks=2,
+            days=("mon", "thu"),
+            start=dt.date(2027, 1, 4),
+            closures=(dt.date(2027, 1, 11),),
+            session=SessionShape(minutes={"min": 45, "max": 60}),
+            require=(
+                Requirement(
+                    per="week", selector=Selector(kind="psychoeducation"), min=2, weeks=(1,)
+                ),
+            ),
+        )
+        curriculum = compose(program)
+        assert validate(curriculum).ok
+        week1 = [b.kind.value for x in curriculum.weeks[0].sessions for b in x.blocks]
+        assert week1.count("psychoeducation") >= 2
+
+    def test_an_order_entry_with_nothing_required_keeps_every_plan(self):
+        """'At the start' for an activity no limit requires: the quick order test must
+        not rule out sessions of fillers alone (an empty set of pieces used to count as
+        one that cannot be laid out, so the program was called infeasible)."""
+        import datetime as dt
+
+        from iopkit import Activity, Catalog
+
+        catalog = Catalog(
+            activities=(
+                Activity(id="open", title="Open", kind="check-in", minutes=10),
+                Activity(id="close", title="Close", kind="wrap-up", minutes=10),
+                Activity(id="pause", title="Pause", kind="break", minutes=10),
+                Activity(id="f0", title="F0", kind="process-group", minutes=15),
+            )
+        )
+        program = Program(
+            name="Order alone",
+            weeks=1,
+            days=("mon",),
+            start=dt.date(2027, 1, 4),
+            catalogs=(),
+            session=SessionShape(
+                minutes={"min": 45, "max": 45},
+                breaks={"after": 45, "minutes": 10, "activity": "pause"},
+                order=(Order(selector=Selector(activity="f0"), at="start"),),
+            ),
+            catalog=catalog,
+        )
+        curriculum = compose(program)
+        assert validate(curriculum).ok
+        blocks = [b.activity for b in curriculum.weeks[0].sessions[0].blocks]
+        assert blocks[0] == "f0"

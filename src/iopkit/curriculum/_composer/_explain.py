@@ -16,7 +16,7 @@ import attrs
 from iopkit._activity import Activity
 from iopkit._budget import Meter
 from iopkit._types import Weekday
-from iopkit.curriculum._composer._model import Model, Slot, build_model
+from iopkit.curriculum._composer._model import Layout, Model, Slot, SlotFilter, build_model
 from iopkit.curriculum._program import Every, Per, describe_phase, phase_weeks
 from iopkit.curriculum._rules import (
     Breaks,
@@ -313,17 +313,29 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             shortest = min(max(span[0], feature.min_units or 0) for _, span in matching)
             needs.append((rule, shortest, frozenset(a.id for a, _ in matching)))
     most = session.max_service()
-    shapes: set[tuple[int, tuple[bool, ...]]] = set()
+    shapes: set[tuple[int, tuple[bool, ...], tuple[int, ...]]] = set()
+    weeks = len(model.weeks)
     for w, layouts in enumerate(model.weeks):
         sessions = max(len(layout.slots) for layout in layouts)
         active = tuple(any(spec.active(slot) for slot in layouts[0].slots) for spec in model.tracks)
-        if not any(active) and (sessions, active) in shapes:
+        # the sessions each requirement counts this week (narrowed ones: only some)
+        counted = tuple(
+            0
+            if (where := rule.slot_filter(weeks)) is not None
+            and where.weeks is not None
+            and w + 1 not in where.weeks
+            else max(_counted(layout, where) for layout in layouts)
+            for rule, _, _ in needs
+        )
+        if not any(active) and (sessions, active, counted) in shapes:
             continue  # the same demands as a week already checked
-        shapes.add((sessions, active))
+        shapes.add((sessions, active, counted))
         demands: list[tuple[int, str, frozenset[str], str]] = []  # (minutes, rule, ids, words)
-        for rule, shortest, ids in needs:
+        for (rule, shortest, ids), here in zip(needs, counted, strict=True):
             req = rule.requirement
-            need = req.min * (sessions if req.per.value == "session" else 1)
+            if here == 0:
+                continue  # not counted in this week
+            need = req.min * (here if req.per.value == "session" else 1)
             words = f"{need} {req.selector.describe(model.context.catalog, need)}"
             demands.append((need * shortest, rule.id, ids, words))
         placements = {r.index: r for r in rules if isinstance(r, TrackPlacement)}
@@ -369,8 +381,8 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                 tuple(named),
                 f"week {w + 1} must hold at least {total * g} service minutes ({shown}"
                 f"{', and the opening and closing activities' if fixed else ''}), but "
-                f"{plural(sessions, 'session')} of at most {session.wall_hi * g} minutes hold at "
-                f"most {capacity * g}",
+                f"{plural(sessions, 'session')} of at most {session.wall_hi * g} minutes "
+                f"{'holds' if sessions == 1 else 'hold'} at most {capacity * g}",
                 tuple(f"catalog:{a.id}:minutes" for a in (*session.opening, *session.closing)),
             )
     return None
@@ -454,8 +466,11 @@ def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             for a, lesson in zip(spec.activities, spec.sequence, strict=True)
         ):
             continue
+        counting = rule.slot_filter(len(model.weeks))
         for w in sorted(range(len(model.weeks)), key=lambda w: bool(_week_closures(model, w + 1))):
-            sessions = max(len(layout.slots) for layout in model.weeks[w])
+            if counting is not None and counting.weeks is not None and w + 1 not in counting.weeks:
+                continue  # the requirement does not count this week
+            sessions = max(_counted(layout, counting) for layout in model.weeks[w])
             most = sessions * len(matching)
             if most < req.min:
                 where = "the fill list admits" if fill is not None else "sessions may hold"
@@ -470,6 +485,19 @@ def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                     _week_closures(model, w + 1),
                 )
     return None
+
+
+def _counted(layout: Layout, where: SlotFilter | None) -> int:
+    """How many of a week layout's main sessions a requirement counts (``where``: its
+    days, weeks, first or last session; all when ``None``)."""
+    mains = [slot for slot in layout.slots if slot.group is None]
+    if where is None:
+        return len(mains)
+    return sum(
+        1
+        for position, slot in enumerate(mains)
+        if where.matches(slot, position == 0, position == len(mains) - 1)
+    )
 
 
 def _track_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
@@ -606,13 +634,18 @@ def explain(
         Reason(rule=i, message=by_id[i].message, where=by_id[i].where, file=_file(inputs, by_id[i]))
         for i in conflict
     ]
-    reduced = checker.reduced(conflict)
-    reduced_rules = all_rules(reduced.program, reduced.profiles)
-    found = quick_conflict(
-        build_model(Context(program=reduced.program, catalog=reduced.catalog), reduced_rules),
-        reduced_rules,
-    )
-    summary = found.summary if found is not None else ""
+    if quick is not None and all(i in conflict for i in quick.rules):
+        # the arithmetic about the program as written (a reduced program may have a
+        # closed session open again, and then names a day the clinic is closed)
+        summary = quick.summary
+    else:
+        reduced = checker.reduced(conflict)
+        reduced_rules = all_rules(reduced.program, reduced.profiles)
+        found = quick_conflict(
+            build_model(Context(program=reduced.program, catalog=reduced.catalog), reduced_rules),
+            reduced_rules,
+        )
+        summary = found.summary if found is not None else ""
     repairs: list[Repair] = []
     checker.meter = meter.child(REPAIRS_WORK, "looking for repairs")
     with contextlib.suppress(BudgetExceededError):  # repairs are dropped, not the reasons

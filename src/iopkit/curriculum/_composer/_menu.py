@@ -158,6 +158,8 @@ class MenuBook:
         self._filler_seen: dict[int, tuple[tuple[Piece, ...], tuple[Piece, ...]]] = {}
         #: Answers of :meth:`_may_place`.
         self._may: dict[tuple[object, ...], bool] = {}
+        #: Saturated sums of counts (they depend on this book's per-session maximums).
+        self._add: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...] | None] = {}
         self.lock = threading.Lock()
 
     def menu(
@@ -298,7 +300,7 @@ class MenuBook:
                 continue  # no choice of fillers can keep the order limits
             seen: set[tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = set()
             states = self._filler_profiles(caps, upper, most, counter.tick)
-            add = self.space.add
+            add = self._add
             for (filler_counts, profile), (lo, fillers) in states.items():
                 if low + lo > most:
                     continue
@@ -389,11 +391,11 @@ class MenuBook:
         """``counts + extra``, each clipped at its cap; ``None`` past a per-session maximum
         (memoised: few distinct sums occur)."""
         key = (counts, extra)
-        found = self.space.add.get(key, _MISSING)
+        found = self._add.get(key, _MISSING)
         if found is _MISSING:
             summed = tuple(min(c, a + b) for c, a, b in zip(caps, counts, extra, strict=True))
             over = any(u is not None and s > u for s, u in zip(summed, upper, strict=True))
-            found = self.space.add[key] = None if over else summed
+            found = self._add[key] = None if over else summed
         return found  # type: ignore[return-value]
 
     def _filler_intervals(
@@ -510,15 +512,13 @@ class MenuBook:
         key = (packer.precedence, fixed_seen, tuple(tuple(o) for o in options))
         found = self._may.get(key)
         if found is None:
-            found = any(
-                arrangement(
-                    (tuple(sorted(fixed_seen + tuple(set(chosen)))),),
-                    packer.monotone,
-                    packer.precedence,
-                )
-                is not None
-                for chosen in itertools.product(*options)
-            )
+            found = False
+            for chosen in itertools.product(*options):
+                pieces = tuple(sorted(fixed_seen + tuple(set(chosen))))
+                # no pieces at all: nothing to keep in order (an empty run never lays out)
+                if not pieces or arrangement((pieces,), packer.monotone, packer.precedence):
+                    found = True
+                    break
             self._may[key] = found
         return found
 
@@ -1085,7 +1085,6 @@ class _FillerSpace:
 
     def __init__(self, session: SessionModel) -> None:
         self.classes = filler_classes(session)
-        self.add: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...] | None] = {}
         self.grow: dict[
             tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]],
             tuple[tuple[int, int], ...],

@@ -782,8 +782,9 @@ class ModelBuilder:
             bounds=session.bounds if beside else (),
         )
 
-    def _audiences(self, week: int, main: tuple[Slot, ...]) -> list[Audience]:
-        """The patients present in a week, with the layout's main slots."""
+    def _audiences(self, week: int, main: tuple[Slot, ...], held: frozenset[int]) -> list[Audience]:
+        """The patients present in a week, with the layout's main slots (``held``: the
+        weeks with a session, the only weeks in which a patient can be admitted)."""
         program = self.context.program
         total = program.weeks
         admission = program.admission
@@ -794,6 +795,8 @@ class ModelBuilder:
         last = total if program.cycle else total - longest + 1
         result: list[Audience] = []
         for first in range(1, last + 1):
+            if first not in held or (first == week and not main):
+                continue  # every session of that week is closed: nobody is admitted
             if admission.dates is not None:
                 starts = (
                     [i for i, slot in enumerate(main) if slot.date in admission.dates]
@@ -857,11 +860,17 @@ class ModelBuilder:
             return index[attended]
 
         result = []
-        for week, layouts in enumerate(self._weeks(), start=1):
+        every_week = self._weeks()
+        held = frozenset(
+            week
+            for week, layouts in enumerate(every_week, start=1)
+            if any(layout.slots for layout in layouts)
+        )
+        for week, layouts in enumerate(every_week, start=1):
             annotated = []
             for layout in layouts:
                 main = layout.slots
-                audiences = self._audiences(week, main)
+                audiences = self._audiences(week, main, held)
                 of = [pattern(a.k, a.stay) for a in audiences]
                 slots: list[Slot] = []
                 meeting: list[frozenset[str]] = []

@@ -37,7 +37,7 @@ from iopkit.curriculum._rules._base import (
 from iopkit.curriculum._rules._tracks import effective_day
 
 if TYPE_CHECKING:
-    from iopkit.curriculum._composer._model import ModelBuilder
+    from iopkit.curriculum._composer._model import ModelBuilder, SlotFilter
 
 
 def _neutral(requirement: Requirement) -> Requirement:
@@ -191,23 +191,27 @@ class RequirementRule(Rule):
     def contribute(self, model: ModelBuilder) -> None:
         """A count per session, week or program, with its bounds."""
         req = self.requirement
-        from iopkit.curriculum._composer._model import SlotFilter
-
-        where = None
-        if req.narrowed:
-            where = SlotFilter(
-                days=frozenset(req.days) if req.days is not None else None,
-                weeks=req.week_numbers(model.context.program.weeks)
-                if req.weeks is not None
-                else None,
-                which=req.session.value if req.session is not None else None,
-            )
+        where = self.slot_filter(model.context.program.weeks)
         if req.per is Per.SESSION:
             model.count_per_session(self.id, req.selector, req.min, req.max, where=where)
         else:
             model.count(
                 self.id, req.selector, req.per, req.min, req.max, req.patient_weeks, where=where
             )
+
+    def slot_filter(self, weeks: int) -> SlotFilter | None:
+        """Which sessions the requirement counts, in the composer's terms (``None``: all),
+        in a program of ``weeks`` weeks."""
+        from iopkit.curriculum._composer._model import SlotFilter
+
+        req = self.requirement
+        if not req.narrowed:
+            return None
+        return SlotFilter(
+            days=frozenset(req.days) if req.days is not None else None,
+            weeks=req.week_numbers(weeks) if req.weeks is not None else None,
+            which=req.session.value if req.session is not None else None,
+        )
 
     def reason(self, context: Context) -> str:
         """For example "cms-iop needs at least 2 group activities of 50+ minutes per
