@@ -373,23 +373,25 @@ def carried(
     """What a curriculum carries so that it can be validated anywhere: the catalog items it
     uses that are not built in, and the profiles that are not built in."""
     from iopkit._files._converter import converter
+    from iopkit.curriculum._resolve import program_references
 
     program = curriculum.program
     builtin = builtin_catalog() if BUILTIN in program.catalogs else Catalog()
-    activities: set[str] = set()
-    modules: set[str] = set()
-    modalities: set[str] = set()
-    shape = program.session
-    activities |= set(shape.opening) | set(shape.closing) | set(shape.fill or ())
-    if shape.breaks is not None:
-        activities.add(shape.breaks.activity)
-    for req in program.require:
-        if req.selector.activity is not None:
-            activities.add(req.selector.activity)
-        if req.selector.modality is not None:
-            modalities.add(req.selector.modality)
-    for track in program.tracks:
-        modules |= set(track.modules)
+    named: dict[str, set[str]] = {"activity": set(), "module": set(), "modality": set()}
+    # every id the program names (the reference check reads the same list), and the
+    # selectors of its own profiles
+    for ref in program_references(program):
+        named[ref.section].add(ref.id)
+    for _, profile in profiles:
+        for req in profile.require:
+            for section, value in (
+                ("activity", req.selector.activity),
+                ("module", req.selector.module),
+                ("modality", req.selector.modality),
+            ):
+                if value is not None:
+                    named[section].add(value)
+    activities, modules, modalities = named["activity"], named["module"], named["modality"]
     for _, _, _, block in curriculum.blocks():
         if block.module is not None:
             modules.add(block.module)

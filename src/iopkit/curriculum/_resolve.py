@@ -9,8 +9,8 @@ program carries them (:attr:`Program.catalog`, :attr:`Program.profile_definition
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from iopkit._catalog import Catalog
 from iopkit._words import plural
@@ -128,6 +128,51 @@ def resolve(
     return Inputs(program=program, catalog=chosen, profiles=resolve_profiles(program, profiles))
 
 
+class Reference(NamedTuple):
+    """An id a program names: what it names (``activity``, ``module`` or ``modality``),
+    the id, and where the program names it (a JSON pointer)."""
+
+    section: str
+    id: str
+    pointer: str
+
+
+def program_references(program: Program) -> Iterator[Reference]:
+    """Every catalog id the program names, with where: the one list both the reference
+    check and a curriculum's carried catalog read."""
+    shape = program.session
+    for key in ("opening", "closing"):
+        for i, item in enumerate(getattr(shape, key)):
+            yield Reference("activity", item, f"/session/{key}/{i}")
+    for i, item in enumerate(shape.fill or ()):
+        yield Reference("activity", item, f"/session/fill/{i}")
+    if shape.breaks is not None:
+        yield Reference("activity", shape.breaks.activity, "/session/breaks/activity")
+
+    def selected(sel: Selector, ptr: str) -> Iterator[Reference]:
+        if sel.activity is not None:
+            yield Reference("activity", sel.activity, f"{ptr}/activity")
+        if sel.modality is not None:
+            yield Reference("modality", sel.modality, f"{ptr}/modality")
+        if sel.module is not None:
+            yield Reference("module", sel.module, f"{ptr}/module")
+
+    for i, req in enumerate(program.require):
+        yield from selected(req.selector, f"/require/{i}")
+    for i, entry in enumerate(shape.order):
+        yield from selected(entry.selector, f"/session/order/{i}")
+        for name in ("before", "directly_before", "not_directly_after"):
+            other = getattr(entry, name)
+            if other is not None:
+                yield from selected(other, f"/session/order/{i}/{name}")
+    for i, track in enumerate(program.tracks):
+        for j, module in enumerate(track.modules):
+            yield Reference("module", module, f"/tracks/{i}/modules/{j}")
+    for i, group in enumerate(program.groups):
+        for j, item in enumerate(group.fill or ()):
+            yield Reference("activity", item, f"/groups/{i}/fill/{j}")
+
+
 def check_references(program: Program, catalog: Catalog) -> None:
     """Check that every id the program names exists in the catalog.
 
@@ -136,17 +181,15 @@ def check_references(program: Program, catalog: Catalog) -> None:
     """
     problems: list[Problem] = []
     file = program.file
-
-    def need(item_id: str, ptr: str, finder: Any) -> None:
+    finders = {"activity": catalog.activity, "module": catalog.module, "modality": catalog.modality}
+    for ref in program_references(program):
         try:
-            finder(item_id)
+            finders[ref.section](ref.id)
         except KeyError as exc:
-            problems.append(Problem(message=str(exc.args[0]), file=file, pointer=ptr))
-
+            problems.append(Problem(message=str(exc.args[0]), file=file, pointer=ref.pointer))
     shape = program.session
     for key in ("opening", "closing"):
         for i, item in enumerate(getattr(shape, key)):
-            need(item, f"/session/{key}/{i}", catalog.activity)
             if item in catalog and catalog.lesson_of(item):
                 problems.append(
                     Problem(
@@ -155,30 +198,25 @@ def check_references(program: Program, catalog: Catalog) -> None:
                         pointer=f"/session/{key}/{i}",
                     )
                 )
-    for i, item in enumerate(shape.fill or ()):
-        need(item, f"/session/fill/{i}", catalog.activity)
-    if shape.breaks is not None:
-        need(shape.breaks.activity, "/session/breaks/activity", catalog.activity)
-        if shape.breaks.activity in catalog:
-            act = catalog.activity(shape.breaks.activity)
-            if not act.is_break:
-                problems.append(
-                    Problem(
-                        message=f"the break activity {act.id!r} is of kind {act.kind.value}, "
-                        "not break",
-                        file=file,
-                        pointer="/session/breaks/activity",
-                    )
+    if shape.breaks is not None and shape.breaks.activity in catalog:
+        act = catalog.activity(shape.breaks.activity)
+        if not act.is_break:
+            problems.append(
+                Problem(
+                    message=f"the break activity {act.id!r} is of kind {act.kind.value}, not break",
+                    file=file,
+                    pointer="/session/breaks/activity",
                 )
+            )
     tracks = {t.name for t in program.tracks}
-
-    def selected(sel: Selector, ptr: str) -> None:
-        if sel.activity is not None:
-            need(sel.activity, f"{ptr}/activity", catalog.activity)
-        if sel.modality is not None:
-            need(sel.modality, f"{ptr}/modality", catalog.modality)
-        if sel.module is not None:
-            need(sel.module, f"{ptr}/module", catalog.module)
+    selectors = [(r.selector, f"/require/{i}") for i, r in enumerate(program.require)]
+    for i, entry in enumerate(shape.order):
+        selectors.append((entry.selector, f"/session/order/{i}"))
+        for name in ("before", "directly_before", "not_directly_after"):
+            other = getattr(entry, name)
+            if other is not None:
+                selectors.append((other, f"/session/order/{i}/{name}"))
+    for sel, ptr in selectors:
         if sel.track is not None and sel.track not in tracks:
             problems.append(
                 Problem(
@@ -188,9 +226,7 @@ def check_references(program: Program, catalog: Catalog) -> None:
                     pointer=f"{ptr}/track",
                 )
             )
-
     for i, req in enumerate(program.require):
-        selected(req.selector, f"/require/{i}")
         if req.weeks is not None:
             beyond = [w for w in req.week_numbers(520) if w > program.weeks]
             if beyond and not (isinstance(req.weeks, Weeks) and req.weeks.from_ <= program.weeks):
@@ -202,18 +238,6 @@ def check_references(program: Program, catalog: Catalog) -> None:
                         pointer=f"/require/{i}/weeks",
                     )
                 )
-    for i, entry in enumerate(shape.order):
-        selected(entry.selector, f"/session/order/{i}")
-        for name in ("before", "directly_before", "not_directly_after"):
-            other = getattr(entry, name)
-            if other is not None:
-                selected(other, f"/session/order/{i}/{name}")
-    for i, track in enumerate(program.tracks):
-        for j, module in enumerate(track.modules):
-            need(module, f"/tracks/{i}/modules/{j}", catalog.module)
-    for i, group in enumerate(program.groups):
-        for j, item in enumerate(group.fill or ()):
-            need(item, f"/groups/{i}/fill/{j}", catalog.activity)
     if program.cycle:
         problems += _cycle_problems(program, catalog)
     if problems:
