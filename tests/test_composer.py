@@ -450,3 +450,29 @@ class TestPrerequisitesInOneSession:
         program, catalog = pc
         with contextlib.suppress(InfeasibleError):
             compose(program, catalog, seed=seed, budget=60)
+
+
+class TestNestedRequirements:
+    def test_a_minimum_inside_a_smaller_maximum_is_named_at_once(self):
+        """At least 3 peer support circles a program, but no group activity at all: every
+        circle is a group activity, so the two requirements conflict whatever else the
+        program says. The reasons are exactly those two, with the arithmetic, found
+        without a search (this program used to run out of a 30-second budget)."""
+        program = Program(
+            name="Nested",
+            weeks=3,
+            days=["wed", "fri"],
+            session=SessionShape(minutes=Range(min=180, max=300), closing=["wrap-up"]),
+            weekly_minutes=WeeklyMinutes(min=240),
+            require=[
+                Requirement(
+                    per="program", selector=Selector(activity="peer-support-circle"), min=3
+                ),
+                Requirement(per="program", selector=Selector(format="group"), max=0),
+            ],
+        )
+        with pytest.raises(InfeasibleError) as info:
+            compose(program, budget=30)
+        assert {r.rule for r in info.value.reasons} == {"require[0]", "require[1]"}
+        assert info.value.minimal
+        assert "allows none per program" in info.value.summary

@@ -89,6 +89,7 @@ def quick_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         _ceiling_conflict,
         _weekly_conflict,
         _count_conflict,
+        _nested_conflict,
         _track_conflict,
         _demand_conflict,
     ):
@@ -441,6 +442,64 @@ def _weekly_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                         f"needs {rule.range.min}",
                         closed,
                     )
+    return None
+
+
+def _nested_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
+    """Two requirements counted alike (the same ``per``), where everything the first
+    counts the second counts too, at every length, but the first needs more than the
+    second allows: at least 3 peer support circles a program, and no group activity."""
+    session = model.session
+    catalog = model.context.catalog
+    candidates = [
+        *((a, None, None) for a in (*session.pool, *session.opening, *session.closing)),
+        *(
+            (a, lesson.module, spec.name)
+            for spec in model.tracks
+            for a, lesson in zip(spec.activities, spec.sequence, strict=True)
+        ),
+    ]
+    counted = [
+        (rule, feature)
+        for rule in rules
+        if isinstance(rule, RequirementRule) and rule.requirement.patient_weeks is None
+        for feature in session.features
+        if feature.selector == rule.requirement.selector
+    ]
+    if not any(layout.slots for layouts in model.weeks for layout in layouts):
+        return None  # no session at all: nothing is counted anywhere
+    for needs, wanted in counted:
+        low = needs.requirement.min
+        if low == 0 or (needs.requirement.narrowed and needs.requirement.per is not Per.PROGRAM):
+            continue  # (a narrowed one may count in no session, and then binds nothing)
+        for caps, ceiling in counted:
+            high = caps.requirement.max
+            if (
+                caps is needs
+                or high is None
+                or high >= low
+                or caps.requirement.per is not needs.requirement.per
+                or caps.requirement.narrowed
+            ):
+                continue
+            inside = all(
+                ceiling.counts(a, units, module, track)
+                for a, module, track in candidates
+                if (span := session.units(a)) is not None
+                for units in range(span[0], span[1] + 1)
+                if wanted.counts(a, units, module, track)
+            )
+            if inside:
+                per = needs.requirement.per.value
+                return Conflict(
+                    (needs.id, caps.id),
+                    f"{needs.source} needs at least {low} "
+                    f"{needs.requirement.selector.describe(catalog, low)} per {per}, but each "
+                    f"of them is also one of the "
+                    f"{caps.requirement.selector.describe(catalog, 2)}, of which "
+                    f"{caps.source} allows "
+                    f"{'none' if high == 0 else f'at most {high}'} per {per}",
+                )
     return None
 
 
