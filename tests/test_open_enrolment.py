@@ -316,3 +316,17 @@ class TestClosedWeeks:
             compose(program)
         assert "thu 2027-01-14" in info.value.summary
         assert "2027-01-13" not in info.value.summary
+
+
+class TestEmptyGroups:
+    def test_a_group_before_or_after_with_nothing_to_hold_is_refused_where_written(self):
+        """A group meeting after the session with no fill list and no track teaching in
+        it could hold nothing; it is refused at /groups/0 when the program is read,
+        instead of an explanation that blamed the session's length."""
+        program = _program(
+            groups=[Group(name="after", patient_weeks="first", place="after", minutes=50)],
+        )
+        with pytest.raises(ProgramError) as info:
+            compose(program)
+        assert info.value.problems[0].pointer == "/groups/0"
+        assert "no fill list and no track" in info.value.problems[0].message

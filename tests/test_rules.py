@@ -4,13 +4,14 @@ right place."""
 import copy
 import datetime as dt
 import functools
+import os
 from pathlib import Path
 
 import attrs
-from hypothesis import given, reject
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
-from iopkit.curriculum import Curriculum, compose, load_program, validate
+from iopkit.curriculum import Curriculum, InfeasibleError, compose, load_program, validate
 from iopkit.errors import ProgramError
 
 from . import strategies as s
@@ -326,6 +327,10 @@ _BAD_WORDING = [
     (r"\bat least 0\b", "at least 0"),
     (r"\bblocks?\b", "'blocks'"),
     (r"(?<![\d.])\b([02-9]|\d\d+) (activity|lesson|session|week|minute|hour|day)\b", "a singular"),
+    (r"\b(check in|wrap up)\b", "a hyphenated kind split"),
+    (r"\bweeks (\d+) to \1\b", "'weeks N to N'"),
+    (r"\b1 session\b[^,.;]*\b(give|hold)\b", "a plural verb after 1 session"),
+    (r"\badmitted on week\b", "'admitted on week'"),
 ]
 
 
@@ -374,3 +379,26 @@ class TestWording:
                     for pattern, what in _BAD_WORDING:
                         found = re.search(pattern, step.message)
                         assert found is None, f"{what} in {rule.id}: {step.message!r}"
+
+    @settings(max_examples=int(os.environ.get("IOPKIT_ORACLE_EXAMPLES", "15")))
+    @given(s.any_programs())
+    def test_explanations_read_as_sentences(self, pc):
+        """Property: for any program the composer finds infeasible, the arithmetic it
+        prints (the summary) and every reason and repair read as sentences by the same
+        measures, and the summary names no limit's value the program does not have (such
+        as a relaxed 1440-minute session)."""
+        import re
+
+        program, catalog = pc
+        try:
+            compose(program, catalog, budget=60)
+        except InfeasibleError as error:
+            lines = [error.summary, *(r.message for r in error.reasons)]
+            lines += [r.message for r in error.repairs]
+            for text in lines:
+                for pattern, what in _BAD_WORDING:
+                    found = re.search(pattern, text)
+                    assert found is None, f"{what}: {text!r}"
+            assert "1440 minutes" not in error.summary or program.session.minutes.max == 1440
+        except ProgramError:
+            reject()

@@ -874,7 +874,9 @@ class Requirement:
         if self.days is not None:
             names = [calendar.day_name[d.position] for d in self.days]
             parts.append("on " + _and(names, "or"))
-        if isinstance(self.weeks, Weeks):
+        if isinstance(self.weeks, Weeks) and self.weeks.to == self.weeks.from_:
+            parts.append(f"in week {self.weeks.from_}")
+        elif isinstance(self.weeks, Weeks):
             end = f" to {self.weeks.to}" if self.weeks.to is not None else " on"
             parts.append(f"in weeks {self.weeks.from_}{end}")
         elif self.weeks is not None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from iopkit._catalog import Catalog
+from iopkit._types import Place
 from iopkit._words import plural
 from iopkit.curriculum._profile import Profile
 from iopkit.curriculum._program import Program, Weeks
@@ -238,6 +239,19 @@ def check_references(program: Program, catalog: Catalog) -> None:
                         pointer=f"/require/{i}/weeks",
                     )
                 )
+    for i, group in enumerate(program.groups):
+        taught = any(t.group == group.name for t in program.tracks)
+        if group.place is not Place.BESIDE and group.fill is None and not taught:
+            problems.append(
+                Problem(
+                    message=f"group {group.name!r} meets {group.place.value} the session "
+                    "but has no fill list and no track teaches in it, so its sittings "
+                    "would have nothing to hold: give it a fill list, or a track with "
+                    f"group: {group.name}",
+                    file=file,
+                    pointer=f"/groups/{i}",
+                )
+            )
     if program.cycle:
         problems += _cycle_problems(program, catalog)
     if problems:

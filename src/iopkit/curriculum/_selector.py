@@ -126,7 +126,7 @@ class Selector:
         if self.activity is not None:
             what = f"'{self._title(catalog, self.activity)}'"
         elif self.kind is not None:
-            what = " or ".join(k.value.replace("-", " ") for k in self.kind) + f" {noun}"
+            what = " or ".join(_kind_words(k.value) for k in self.kind) + f" {noun}"
         elif self.module is not None:
             lessons = "lesson" if count == 1 else "lessons"
             what = f"{lessons} of '{self._module_title(catalog, self.module)}'"
@@ -140,7 +140,7 @@ class Selector:
                     name = catalog.modality(self.modality).name
                 except KeyError:
                     name = self.modality
-            what = f"{name} {noun}"
+            what = f"{_in_sentence(name)} {noun}"
         else:
             what = f"{self.format.value if self.format else ''} {noun}"
         if self.min_minutes is not None:
@@ -164,3 +164,23 @@ class Selector:
             except KeyError:
                 pass
         return activity_id
+
+
+#: Kinds whose hyphen belongs to the word ("check-in", "wrap-up").
+_HYPHENATED = ("check-in", "wrap-up")
+
+
+def _kind_words(kind: str) -> str:
+    """A kind as words inside a sentence: "process group", "individual check-in"."""
+    words = kind.replace("-", " ")
+    for word in _HYPHENATED:
+        words = words.replace(word.replace("-", " "), word)
+    return words
+
+
+def _in_sentence(name: str) -> str:
+    """A name as it reads inside a sentence: "Individual therapy" becomes "individual
+    therapy"; an initialism such as "DBT skills" is kept."""
+    if len(name) > 1 and name[0].isupper() and not name[1].isupper():
+        return name[0].lower() + name[1:]
+    return name

@@ -142,15 +142,15 @@ def _stay_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                             break
                         room += model.week_capacity(spec, offset)
                     if room < wanted:
-                        when = f"week {first}"
+                        when = f"in week {first}"
                         if slot.date is not None:
-                            when = f"{slot.day.value} {slot.date.isoformat()} (week {first})"
+                            when = f"on {slot.day.value} {slot.date.isoformat()} (week {first})"
                         elif position:
-                            when = f"{slot.day.value} of week {first}"
+                            when = f"on {slot.day.value} of week {first}"
                         weeks = describe_phase(group.patient_weeks) if group else "their stay"
                         return Conflict(
                             (placements[rule.index].id, rule.id),
-                            f"a patient admitted on {when} can receive at most "
+                            f"a patient admitted {when} can receive at most "
                             f"{plural(room, 'lesson')} of track '{spec.name}' in "
                             f"{weeks}, but it has {plural(wanted, 'lesson')}",
                         )
@@ -410,14 +410,23 @@ def _weekly_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                 continue
             closed = _week_closures(model, w + 1)
             sessions = max(len(layout.slots) for layout in model.weeks[w])
+            if sessions == 0:
+                # nothing about the sessions' length matters: the week has none
+                return Conflict(
+                    (rule.id,),
+                    f"week {w + 1} has no session (the clinic is closed on every session "
+                    f"day), so it gives no minutes, but {rule.source} needs {rule.range.min}",
+                    closed,
+                )
             count = plural(sessions, "session") + " a week"
             if closed:
                 count += f" (week {w + 1} has a closure)"
+            give = "gives" if sessions == 1 else "give"
             if rule.count.value == "wall":
                 if sessions * wall * g < rule.range.min:
                     return Conflict(
                         (length.id, rule.id),
-                        f"{count} of at most {wall * g} minutes give at most "
+                        f"{count} of at most {wall * g} minutes {give} at most "
                         f"{sessions * wall * g} minutes, but {rule.source} needs "
                         f"{rule.range.min}",
                         closed,
@@ -427,7 +436,7 @@ def _weekly_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             if plain < rule.range.min:
                 return Conflict(
                     (length.id, rule.id),
-                    f"{count} of at most {wall * g} minutes give at most {plain} "
+                    f"{count} of at most {wall * g} minutes {give} at most {plain} "
                     f"service minutes, but {rule.source} needs {rule.range.min}",
                     closed,
                 )
@@ -438,7 +447,7 @@ def _weekly_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                         (length.id, breaks.id, rule.id),
                         f"{count} of at most {wall * g} minutes, with a "
                         f"{breaks.minutes}-minute break every {breaks.after} service minutes, "
-                        f"give at most {paused} service minutes, but {rule.source} "
+                        f"{give} at most {paused} service minutes, but {rule.source} "
                         f"needs {rule.range.min}",
                         closed,
                     )
