@@ -383,6 +383,24 @@ def feasible(
             before = before + in_week
         for s in range(S):
             m.Add(sum(z[(t, q, s)][1] for q in range(q_max)) <= per_max)
+        # per-session minimum: in each session where the track may teach, at least
+        # per_session.min lessons while that many remain (all the rest, when fewer do)
+        low = track.per_session.min
+        if low:
+            before_s: Any = 0
+            for s in range(S):
+                here = sum(z[(t, q, s)][1] for q in range(q_max))
+                if active[s] is not False:
+                    if cycles:
+                        need: Any = low
+                    else:
+                        need = m.NewIntVar(0, low, "session-floor")
+                        m.AddMinEquality(need, [low, len(seq) - before_s])
+                    if active[s] is True:
+                        m.Add(here >= need)
+                    else:
+                        m.Add(here >= need).OnlyEnforceIf(active[s])
+                before_s = before_s + here
         if track.core:
             if q_max < len(seq):
                 return False
@@ -926,6 +944,19 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
             before = before + in_week
         for x in tr.active:
             m.Add(sum(z[(t, q, x)].used for q in range(tr.q_max) if (t, q, x) in z) <= tr.per_max)
+        # per-session minimum, in each sitting the track teaches in, while lessons remain
+        low = track.per_session.min
+        if low:
+            taught: Any = 0
+            for x in tr.active:
+                here = sum(z[(t, q, x)].used for q in range(tr.q_max) if (t, q, x) in z)
+                if tr.cycles:
+                    m.Add(here >= low)
+                else:
+                    need = m.NewIntVar(0, low, "sitting-floor")
+                    m.AddMinEquality(need, [low, len(tr.seq) - taught])
+                    m.Add(here >= need)
+                taught = taught + here
         if track.core and admission is None:  # a closed cohort: delivered in full, as before
             if tr.q_max < len(tr.seq):
                 return None

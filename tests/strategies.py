@@ -348,7 +348,10 @@ def small_programs(draw: st.DrawFn, *, rolling: bool = True):  # type: ignore[no
             Track(
                 name=f"T{t}",
                 modules=tuple(chosen),
-                per_session=Range(min=0, max=draw(st.integers(1, 3))),
+                # a per-session minimum now and then (at most its maximum)
+                per_session=Range(
+                    min=draw(st.sampled_from([0, 0, 0, 1])), max=draw(st.integers(1, 3))
+                ),
                 per_week=Range(min=per_week_min, max=draw(st.sampled_from([None, 1, 2, 3]))),
                 days=track_days,
                 weeks=window,
