@@ -153,13 +153,14 @@ class Meter:
         if self.parent is not None:
             self.parent.tick(steps)
 
-    def check(self) -> None:
-        """Check the clock (and, now and then, memory) without counting work."""
+    def check(self, *, memory: bool = False) -> None:
+        """Check the clock (and, now and then or when ``memory`` says so, memory) without
+        counting work."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise BudgetExceededError(self.budget.seconds or 0.0, self.what, "time")
         if self.budget.memory is not None:
             self._checks += 1
-            if self._checks % MEMORY_EVERY == 1:
+            if memory or self._checks % MEMORY_EVERY == 1:
                 grown = _resident_mb() - self.base_memory
                 if grown > self.budget.memory:
                     raise BudgetExceededError(self.budget.memory, self.what, "memory")

@@ -102,6 +102,7 @@ def compose_inputs(inputs: Inputs, seed: int, meter: Meter) -> Curriculum:
         program=attrs.evolve(inputs.program, catalog=inputs.catalog), weeks=tuple(weeks)
     )
     meter.tick(sum(len(s.blocks) for _, s in result.sessions()))
+    meter.check(memory=True)  # the result itself is within the memory budget
     violations = run(rules, result, context)
     if violations:  # pragma: no cover - the safety net: a bug in the composer
         shown = "; ".join(str(v) for v in violations[:5])
