@@ -69,3 +69,21 @@ def test_composing_does_not_import_attendance():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["1", "False", "True"]
+
+
+def test_building_objects_does_not_import_the_file_reader():
+    """``import iopkit`` and building a catalog in Python leave the YAML and JSON Schema
+    reader unimported until a file function is asked for; the file functions are named
+    by their public home, ``iopkit``."""
+    code = (
+        "import sys, iopkit\n"
+        "catalog = iopkit.Catalog(activities=[iopkit.Activity(id='walk', title='Walk', "
+        "kind='mindfulness', minutes=30)])\n"
+        "before = 'iopkit._files._load' in sys.modules\n"
+        "reader = iopkit.load_catalog\n"
+        "print(len(catalog.activities), before, reader.__module__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["1", "False", "iopkit"]

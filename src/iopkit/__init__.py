@@ -9,10 +9,11 @@ live in :mod:`iopkit.curriculum`; exports in :mod:`iopkit.export`.
 iopkit supports planning. It is not clinical or billing advice.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from iopkit._activity import Activity
 from iopkit._budget import Budget
 from iopkit._catalog import Catalog
-from iopkit._files._load import builtin_catalog, dump_catalog, load_catalog
 from iopkit._files._schemas import schema, schema_registry
 from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
@@ -20,7 +21,29 @@ from iopkit._public import publish
 from iopkit._session import Block, Session, SessionGroup
 from iopkit._types import ActivityKind, Format, Place, Range, Weekday
 
+if TYPE_CHECKING:
+    from iopkit._files._load import builtin_catalog, dump_catalog, load_catalog
+
 __version__ = "0.1.0"
+
+#: Names of the file reader, imported on first use: building objects needs no YAML.
+_FILES = frozenset({"builtin_catalog", "dump_catalog", "load_catalog"})
+
+
+def __getattr__(name: str) -> Any:
+    """The catalog file functions, imported when first asked for (PEP 562)."""
+    if name in _FILES:
+        from iopkit._files import _load
+
+        value = getattr(_load, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FILES})
+
 
 __all__ = [
     "Activity",
@@ -45,4 +68,4 @@ __all__ = [
 ]
 
 
-publish(__name__, globals(), __all__)
+publish(__name__, globals(), [n for n in __all__ if n not in _FILES])

@@ -614,3 +614,15 @@ def _carried_catalog(document: Document, base: Catalog) -> Catalog:
         raise CatalogError(
             [attrs.evolve(p, pointer="/catalog" + p.pointer) for p in exc.problems]
         ) from None
+
+
+def _publish() -> None:
+    """Name the catalog file functions by their public home, ``iopkit``, however this
+    module was first imported (the package imports it on first use)."""
+    from iopkit import _FILES
+    from iopkit._public import publish
+
+    publish("iopkit", globals(), _FILES)
+
+
+_publish()
