@@ -14,7 +14,7 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 import iopkit
-from iopkit import Range
+from iopkit import Activity, Catalog, Range
 from iopkit.curriculum import (
     BreakRule,
     InfeasibleError,
@@ -476,3 +476,72 @@ class TestNestedRequirements:
         assert {r.rule for r in info.value.reasons} == {"require[0]", "require[1]"}
         assert info.value.minimal
         assert "allows none per program" in info.value.summary
+
+    def test_a_per_session_pair_binds_only_if_a_session_must_be_held(self):
+        """The only session is closed and its make-up is optional, so the week may hold
+        no session at all: a per-session minimum inside a smaller per-session maximum
+        binds nothing, and the empty curriculum is valid (the quick arithmetic must not
+        call this infeasible)."""
+        catalog = Catalog(
+            activities=(
+                Activity(
+                    id="circle", title="Circle", kind="peer-support", format="group", minutes=60
+                ),
+            )
+        )
+        program = Program(
+            name="Optional make-up",
+            weeks=1,
+            days=("thu",),
+            start=dt.date(2027, 1, 4),
+            catalogs=(),
+            closures=(dt.date(2027, 1, 7),),
+            makeup_days=("fri",),
+            session=SessionShape(minutes={"min": 60, "max": 120}),
+            require=(
+                Requirement(per="session", selector=Selector(activity="circle"), min=1),
+                Requirement(per="session", selector=Selector(format="group"), max=0),
+            ),
+            catalog=catalog,
+        )
+        curriculum = compose(program)
+        assert validate(curriculum).ok
+        assert [len(week.sessions) for week in curriculum.weeks] == [0]
+
+
+class TestMakeUpLayouts:
+    def test_a_week_conflicts_only_if_every_layout_does(self):
+        """Monday is closed and may move to Friday. Five psychoeducation groups are
+        required in the last session of the week when it falls on a Wednesday: with the
+        make-up, Friday is the last session and the requirement binds nowhere. The quick
+        arithmetic used to mix the fullest layout's sessions with another layout's
+        counting and call this infeasible."""
+        catalog = Catalog(
+            activities=tuple(
+                Activity(id=f"f{i}", title=f"F{i}", kind="psychoeducation", minutes=60)
+                for i in range(6)
+            )
+        )
+        program = Program(
+            name="Make-up corner",
+            weeks=1,
+            days=("mon", "wed"),
+            start=dt.date(2027, 1, 4),
+            catalogs=(),
+            closures=(dt.date(2027, 1, 4),),
+            makeup_days=("fri",),
+            session=SessionShape(minutes={"min": 60, "max": 120}),
+            require=(
+                Requirement(
+                    per="session",
+                    selector=Selector(kind="psychoeducation"),
+                    min=5,
+                    session="last",
+                    days=("wed",),
+                ),
+            ),
+            catalog=catalog,
+        )
+        curriculum = compose(program)
+        assert validate(curriculum).ok
+        assert [s.day.value for s in curriculum.weeks[0].sessions] == ["wed", "fri"]

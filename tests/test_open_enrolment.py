@@ -323,10 +323,13 @@ class TestEmptyGroups:
         """A group meeting after the session with no fill list and no track teaching in
         it could hold nothing; it is refused at /groups/0 when the program is read,
         instead of an explanation that blamed the session's length."""
-        program = _program(
-            groups=[Group(name="after", patient_weeks="first", place="after", minutes=50)],
-        )
-        with pytest.raises(ProgramError) as info:
-            compose(program)
-        assert info.value.problems[0].pointer == "/groups/0"
-        assert "no fill list and no track" in info.value.problems[0].message
+        for fill in (None, ()):
+            program = _program(
+                groups=[
+                    Group(name="after", patient_weeks="first", place="after", minutes=50, fill=fill)
+                ],
+            )
+            with pytest.raises(ProgramError) as info:
+                compose(program)
+            assert info.value.problems[0].pointer == "/groups/0"
+            assert "no fill list and no track" in info.value.problems[0].message

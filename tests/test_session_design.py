@@ -543,3 +543,16 @@ class TestRegressions:
         assert validate(curriculum).ok
         blocks = [b.activity for b in curriculum.weeks[0].sessions[0].blocks]
         assert blocks[0] == "f0"
+
+    def test_fillers_fall_back_to_their_classes(self, monkeypatch):
+        """When the search for preferred fillers is cut off (its step limit set to 0),
+        each filler comes from its own class, and the curriculum is still valid: the
+        preference never decides validity."""
+        from iopkit.curriculum._composer import _realise
+
+        monkeypatch.setattr(_realise, "MAX_FILLER_STEPS", 0)
+        program = load_program(
+            os.path.join(os.path.dirname(__file__), "..", "examples", "adult-iop.yaml")
+        )
+        curriculum = compose(program)
+        assert validate(curriculum).ok

@@ -241,7 +241,7 @@ def check_references(program: Program, catalog: Catalog) -> None:
                 )
     for i, group in enumerate(program.groups):
         taught = any(t.group == group.name for t in program.tracks)
-        if group.place is not Place.BESIDE and group.fill is None and not taught:
+        if group.place is not Place.BESIDE and not group.fill and not taught:
             problems.append(
                 Problem(
                     message=f"group {group.name!r} meets {group.place.value} the session "

@@ -314,23 +314,27 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             shortest = min(max(span[0], feature.min_units or 0) for _, span in matching)
             needs.append((rule, shortest, frozenset(a.id for a, _ in matching)))
     most = session.max_service()
-    shapes: set[tuple[int, tuple[bool, ...], tuple[int, ...]]] = set()
     weeks = len(model.weeks)
-    for w, layouts in enumerate(model.weeks):
-        sessions = max(len(layout.slots) for layout in layouts)
-        active = tuple(any(spec.active(slot) for slot in layouts[0].slots) for spec in model.tracks)
+    placements = {r.index: r for r in rules if isinstance(r, TrackPlacement)}
+    passed: set[tuple[int, tuple[bool, ...], tuple[int, ...]]] = set()
+
+    def in_layout(w: int, layout: Layout) -> Conflict | None:
+        """The conflict of week ``w`` laid out this way (a week with make-up options has
+        several layouts: it conflicts only when every one of them does)."""
+        sessions = sum(1 for slot in layout.slots if slot.group is None)
+        active = tuple(any(spec.active(slot) for slot in layout.slots) for spec in model.tracks)
         # the sessions each requirement counts this week (narrowed ones: only some)
         counted = tuple(
             0
             if (where := rule.slot_filter(weeks)) is not None
             and where.weeks is not None
             and w + 1 not in where.weeks
-            else max(_counted(layout, where) for layout in layouts)
+            else _counted(layout, where)
             for rule, _, _ in needs
         )
-        if not any(active) and (sessions, active, counted) in shapes:
-            continue  # the same demands as a week already checked
-        shapes.add((sessions, active, counted))
+        shape = (sessions, active, counted)
+        if not any(active) and shape in passed:
+            return None  # the same demands as a week already checked
         demands: list[tuple[int, str, frozenset[str], str]] = []  # (minutes, rule, ids, words)
         for (rule, shortest, ids), here in zip(needs, counted, strict=True):
             req = rule.requirement
@@ -339,12 +343,9 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             need = req.min * (here if req.per.value == "session" else 1)
             words = f"{need} {req.selector.describe(model.context.catalog, need)}"
             demands.append((need * shortest, rule.id, ids, words))
-        placements = {r.index: r for r in rules if isinstance(r, TrackPlacement)}
-        for spec in model.tracks:
+        for spec, on in zip(model.tracks, active, strict=True):
             placement = placements.get(spec.position)
-            if placement is None or spec.per_week_min == 0:
-                continue
-            if not any(spec.active(slot) for slot in model.weeks[w][0].slots):
+            if placement is None or spec.per_week_min == 0 or not on:
                 continue
             before = sum(model.week_capacity(spec, v) for v in range(w))
             need = int(min(spec.per_week_min, spec.remaining(before)))
@@ -371,21 +372,28 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         )
         total = fixed + sum(d[0] for d in chosen)
         capacity = sessions * most
-        if chosen and total > capacity:
-            named = [length.id, *(d[1] for d in chosen)]
-            if breaks is not None and most < session.wall_hi:
-                named.append(breaks.id)
-            if fixed and oc is not None:
-                named.append(oc.id)
-            shown = ", ".join(d[3] for d in chosen)
-            return Conflict(
-                tuple(named),
-                f"week {w + 1} must hold at least {total * g} service minutes ({shown}"
-                f"{', and the opening and closing activities' if fixed else ''}), but "
-                f"{plural(sessions, 'session')} of at most {session.wall_hi * g} minutes "
-                f"{'holds' if sessions == 1 else 'hold'} at most {capacity * g}",
-                tuple(f"catalog:{a.id}:minutes" for a in (*session.opening, *session.closing)),
-            )
+        if not chosen or total <= capacity:
+            passed.add(shape)
+            return None
+        named = [length.id, *(d[1] for d in chosen)]
+        if breaks is not None and most < session.wall_hi:
+            named.append(breaks.id)
+        if fixed and oc is not None:
+            named.append(oc.id)
+        shown = ", ".join(d[3] for d in chosen)
+        return Conflict(
+            tuple(named),
+            f"week {w + 1} must hold at least {total * g} service minutes ({shown}"
+            f"{', and the opening and closing activities' if fixed else ''}), but "
+            f"{plural(sessions, 'session')} of at most {session.wall_hi * g} minutes "
+            f"{'holds' if sessions == 1 else 'hold'} at most {capacity * g}",
+            tuple(f"catalog:{a.id}:minutes" for a in (*session.opening, *session.closing)),
+        )
+
+    for w, layouts in enumerate(model.weeks):
+        found = [in_layout(w, layout) for layout in layouts]
+        if found and all(c is not None for c in found):
+            return found[0]  # the fullest layout's arithmetic
     return None
 
 
@@ -477,10 +485,15 @@ def _nested_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     ]
     if not any(layout.slots for layouts in model.weeks for layout in layouts):
         return None  # no session at all: nothing is counted anywhere
+    # a per-session requirement binds only if some session must be held: a week in which
+    # every layout has one (a closed day with an optional make-up may leave none)
+    held = any(all(layout.slots for layout in layouts) for layouts in model.weeks)
     for needs, wanted in counted:
         low = needs.requirement.min
         if low == 0 or (needs.requirement.narrowed and needs.requirement.per is not Per.PROGRAM):
             continue  # (a narrowed one may count in no session, and then binds nothing)
+        if needs.requirement.per is Per.SESSION and not held:
+            continue
         for caps, ceiling in counted:
             high = caps.requirement.max
             if (

@@ -379,6 +379,8 @@ class MenuBook:
             states = merged
         tick(steps - ticked)
         with self.space.lock:
+            if len(self.space.profiles) >= MAX_SPACE_ENTRIES:
+                return states  # computed, not kept: the space stays bounded
             return self.space.profiles.setdefault(key, (states, steps))[0]
 
     def _sum(
@@ -435,6 +437,8 @@ class MenuBook:
             states = {key: _frontier(segments) for key, segments in grown.items() if segments}
         tick(steps - ticked)
         with self.space.lock:
+            if len(self.space.intervals) >= MAX_SPACE_ENTRIES:
+                return states  # computed, not kept: the space stays bounded
             return self.space.intervals.setdefault(key, (states, steps))[0]
 
     def _loose(
@@ -792,6 +796,8 @@ class _Packer:
 _MISSING: object = object()
 #: Most packings a book keeps.
 MAX_PACKINGS = 200_000
+#: Most filler enumerations (one per set of per-session maximums) a shared space keeps.
+MAX_SPACE_ENTRIES = 64
 #: Most sets of fillers the quick order test tries for one combination of fixed pieces.
 MAX_CARRIER_SETS = 64
 

@@ -92,6 +92,10 @@ def choose_service(search: Search, picks: Sequence[Pick], layout: Layout) -> lis
     return [p.hi - d for p, d in zip(picks, lowered, strict=True)]
 
 
+#: Most steps the search for the preferred fillers of one session may take.
+MAX_FILLER_STEPS = 10_000
+
+
 class Realiser:
     """Builds concrete sessions, rotating interchangeable activities for variety."""
 
@@ -284,7 +288,11 @@ class Realiser:
         # leaves the rest an assignment
         order = sorted(range(len(pieces)), key=lambda i: len(options[i]))
         stack: list[int] = [0]  # per level: the next option to try
+        steps = 0
         while 0 < len(stack) <= len(order):
+            steps += 1
+            if steps > MAX_FILLER_STEPS:  # a preference only: fall back to the classes
+                return self._by_class(pieces, pick)
             level = len(stack) - 1
             i = order[level]
             previous = chosen[i]
@@ -304,6 +312,25 @@ class Realiser:
         result = [a for a in chosen if a is not None]
         if len(result) != len(pieces):  # pragma: no cover - the pieces' own classes fit
             raise RuntimeError("internal error: fillers that cannot be chosen")
+        for activity in result:
+            self.used[activity.id] += 1
+        return result
+
+    def _by_class(self, pieces: Sequence[tuple[Piece, int]], pick: Pick) -> list[Activity]:
+        """Each filler piece from its own class, least used first: always possible (a
+        session holds no more pieces of a class than it has activities)."""
+        session = self.model.session_for(pick.slot)
+        taken: set[str] = {a.id for a in (*session.opening, *session.closing)}
+        result = []
+        for piece, _ in pieces:
+            candidates = [
+                a
+                for a in self.order[pick.slot.group, piece.rank]
+                if not (session.no_repeat and a.id in taken)
+            ]
+            candidates.sort(key=lambda a: (self.used[a.id], a.id in self.last_session))
+            result.append(candidates[0])
+            taken.add(candidates[0].id)
         for activity in result:
             self.used[activity.id] += 1
         return result
