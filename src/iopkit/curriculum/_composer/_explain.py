@@ -261,7 +261,8 @@ def _ceiling_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                 return Conflict(
                     (length.id, rule.id),
                     f"{plural(sessions, 'session')} in week {w + 1} of at least "
-                    f"{session_minutes(model)} minutes hold at least {sessions * least * g} "
+                    f"{session_minutes(model)} minutes {'holds' if sessions == 1 else 'hold'} "
+                    f"at least {sessions * least * g} "
                     f"service minutes, but {rule.source} allows at most {rule.range.max}",
                     _week_closures(model, w + 1),
                 )
