@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, reject
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 import iopkit
@@ -483,6 +483,7 @@ class TestProperties:
 
 
 class TestSelfContained:
+    @settings(max_examples=40)  # each example composes, saves and reads back
     @given(s.any_programs())
     def test_a_saved_curriculum_validates_alone(self, tmp_path_factory, pc):
         """Property: for any program (closed, open, or with order entries and narrowed
