@@ -9,7 +9,7 @@ live in :mod:`iopkit.curriculum`; exports in :mod:`iopkit.export`.
 iopkit supports planning. It is not clinical or billing advice.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from iopkit._activity import Activity
 from iopkit._budget import Budget
@@ -17,7 +17,7 @@ from iopkit._catalog import Catalog
 from iopkit._files._schemas import schema, schema_registry
 from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
-from iopkit._public import publish
+from iopkit._public import lazy, publish
 from iopkit._session import Block, Session, SessionGroup
 from iopkit._types import ActivityKind, Format, Place, Range, Weekday
 
@@ -30,19 +30,7 @@ __version__ = "0.1.0"
 _FILES = frozenset({"builtin_catalog", "dump_catalog", "load_catalog"})
 
 
-def __getattr__(name: str) -> Any:
-    """The catalog file functions, imported when first asked for (PEP 562)."""
-    if name in _FILES:
-        from iopkit._files import _load
-
-        value = getattr(_load, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_FILES})
+__getattr__, __dir__ = lazy(globals(), _FILES, "iopkit._files._load")
 
 
 __all__ = [

@@ -7,7 +7,7 @@ that meets them or raises :class:`InfeasibleError` saying why none exists;
 iopkit supports planning; it is not clinical or billing advice.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from iopkit._files._load import (
     curriculum_json,
@@ -17,7 +17,7 @@ from iopkit._files._load import (
     load_profile,
     load_program,
 )
-from iopkit._public import publish
+from iopkit._public import lazy, publish
 from iopkit.curriculum._composer import compose
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.curriculum._edit import cancel_session, move_session, replace_activity
@@ -127,19 +127,7 @@ _ATTENDANCE = frozenset(
 )
 
 
-def __getattr__(name: str) -> Any:
-    """The attendance names, imported when first asked for (PEP 562)."""
-    if name in _ATTENDANCE:
-        from iopkit.curriculum import _attendance
-
-        value = getattr(_attendance, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_ATTENDANCE})
+__getattr__, __dir__ = lazy(globals(), _ATTENDANCE, "iopkit.curriculum._attendance")
 
 
 def profiles() -> tuple[Profile, ...]:
