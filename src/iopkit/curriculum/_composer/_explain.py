@@ -269,6 +269,26 @@ def _ceiling_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     return None
 
 
+def _placeable(model: Model) -> list[tuple[Activity, tuple[int, int], str | None, str | None]]:
+    """What the main session can hold, on the grid: each fill, opening and closing
+    activity, and each track lesson with the module and track it counts under (for module
+    and track selectors), with its lengths in units."""
+    session = model.session
+    return [
+        *(
+            (a, span, None, None)
+            for a in (*session.pool, *session.opening, *session.closing)
+            if (span := session.units(a)) is not None
+        ),
+        *(
+            (a, span, lesson.module, spec.name)
+            for spec in model.tracks
+            for a, lesson in zip(spec.activities, spec.sequence, strict=True)
+            if (span := session.units(a)) is not None
+        ),
+    ]
+
+
 def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     """What a week must hold against what its sessions can: the opening and closing
     activities, and for requirements no one activity can meet together (so none of their
@@ -280,20 +300,7 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         return None
     breaks = next((r for r in rules if isinstance(r, Breaks) and r.after is not None), None)
     oc = next((r for r in rules if isinstance(r, OpeningClosing)), None)
-    # each with the module and track it counts under (a lesson's), for module selectors
-    candidates: list[tuple[Activity, tuple[int, int], str | None, str | None]] = [
-        *(
-            (a, span, None, None)
-            for a in (*session.pool, *session.opening, *session.closing)
-            if (span := session.units(a))
-        ),
-        *(
-            (a, span, lesson.module, spec.name)
-            for spec in model.tracks
-            for a, lesson in zip(spec.activities, spec.sequence, strict=True)
-            if (span := session.units(a))
-        ),
-    ]
+    candidates = _placeable(model)
     # what each requirement needs at least, per block: the same every week
     needs: list[tuple[RequirementRule, int, frozenset[str]]] = []
     for rule in rules:
@@ -469,14 +476,7 @@ def _nested_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     second allows: at least 3 peer support circles a program, and no group activity."""
     session = model.session
     catalog = model.context.catalog
-    candidates = [
-        *((a, None, None) for a in (*session.pool, *session.opening, *session.closing)),
-        *(
-            (a, lesson.module, spec.name)
-            for spec in model.tracks
-            for a, lesson in zip(spec.activities, spec.sequence, strict=True)
-        ),
-    ]
+    candidates = _placeable(model)
     counted = [
         (rule, feature)
         for rule in rules
@@ -507,8 +507,7 @@ def _nested_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                 continue
             inside = all(
                 ceiling.counts(a, units, module, track)
-                for a, module, track in candidates
-                if (span := session.units(a)) is not None
+                for a, span, module, track in candidates
                 for units in range(span[0], span[1] + 1)
                 if wanted.counts(a, units, module, track)
             )
@@ -528,6 +527,7 @@ def _nested_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
 
 def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     session = model.session
+    candidates = _placeable(model)
     fill = next((r for r in rules if isinstance(r, Fill) and r.allowed is not None), None)
     for rule in rules:
         if not isinstance(rule, RequirementRule) or rule.requirement.per is not Per.WEEK:
@@ -536,18 +536,14 @@ def _count_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
         feature = next((f for f in session.features if f.selector == req.selector), None)
         if feature is None:
             continue
-        matching = [
-            a
-            for a in (*session.pool, *session.opening, *session.closing)
-            if (span := session.units(a)) is not None and feature.may_count(a, span[1])
+        found = [
+            (a, module)
+            for a, span, module, track in candidates
+            if feature.may_count(a, span[1], module, track)
         ]
-        if any(
-            (span := session.units(a)) is not None
-            and feature.may_count(a, span[1], lesson.module, spec.name)
-            for spec in model.tracks
-            for a, lesson in zip(spec.activities, spec.sequence, strict=True)
-        ):
-            continue
+        if any(module is not None for _, module in found):
+            continue  # a track's lessons count too: no quick answer
+        matching = [a for a, _ in found]
         counting = rule.slot_filter(len(model.weeks))
         for w in sorted(range(len(model.weeks)), key=lambda w: bool(_week_closures(model, w + 1))):
             if counting is not None and counting.weeks is not None and w + 1 not in counting.weeks:
