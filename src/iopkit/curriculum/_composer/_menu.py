@@ -705,14 +705,10 @@ class _Packer:
         return found
 
     def project(self, pieces: Sequence[Piece]) -> tuple[Piece, ...]:
-        """The pieces as the order limits see them (:meth:`_seen`), sorted."""
-        return tuple(sorted(self._seen(p) for p in pieces))
+        """The pieces as the order limits see them (:meth:`seen_of`), sorted."""
+        return tuple(sorted(self.seen_of(p) for p in pieces))
 
     def seen_of(self, piece: Piece) -> Piece:
-        """The piece as the order limits see them (see :meth:`_seen`)."""
-        return self._seen(piece)
-
-    def _seen(self, piece: Piece) -> Piece:
         """The piece as the order limits see it: its role, its rank unless it is a
         filler, and which of the limits' features it has."""
         found = self.seen.get(piece)
