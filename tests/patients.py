@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from iopkit import Block, Catalog, Place, Session
+from iopkit import Block, Catalog, Place, Session, Weekday
 from iopkit.curriculum import Count, Curriculum, Per, Program, Requirement, profiles
 from iopkit.curriculum._program import Every, Group, Track, phase_weeks
 
@@ -87,7 +87,7 @@ def violations(curriculum: Curriculum, catalog: Catalog) -> list[str]:
         found += _weekly(patient, limits)
         found += _long(patient, long_sessions)
         for source, requirement in requirements:
-            found += _requirement(patient, source, requirement)
+            found += _requirement(patient, source, requirement, _narrowed(curriculum, requirement))
         found += _tracks(patient, program, catalog)
     return found
 
@@ -326,8 +326,45 @@ def _matches(requirement: Requirement, block: Block) -> bool:
     return block.format == sel.format
 
 
-def _requirement(patient: Patient, source: str, requirement: Requirement) -> list[str]:
+def _narrowed(
+    curriculum: Curriculum, requirement: Requirement
+) -> tuple[set[int], frozenset[int]] | None:
+    """The numbers of the sessions and of the calendar weeks a requirement counts in, or
+    ``None`` for all.
+
+    Reading (the oracle's): ``days``, ``weeks`` and ``session`` (the first or the last
+    session of its calendar week) narrow the sessions, the groups meeting with them
+    included; a make-up session counts on the day it replaces."""
+    if not getattr(requirement, "narrowed", False):
+        return None
+    weeks = requirement.week_numbers(len(curriculum.weeks))
+    kept = set()
+    for week in curriculum.weeks:
+        if week.number not in weeks:
+            continue
+        for i, session in enumerate(week.sessions):
+            which = requirement.session.value if requirement.session is not None else None
+            if which == "first" and i != 0:
+                continue
+            if which == "last" and i != len(week.sessions) - 1:
+                continue
+            day = session.day
+            if session.replaces is not None:
+                day = Weekday.of(session.replaces.weekday())
+            if requirement.days is not None and day not in requirement.days:
+                continue
+            kept.add(session.number)
+    return kept, weeks
+
+
+def _requirement(
+    patient: Patient,
+    source: str,
+    requirement: Requirement,
+    narrowing: tuple[set[int], frozenset[int]] | None,
+) -> list[str]:
     found = []
+    narrowed, counted_weeks = narrowing if narrowing is not None else (None, None)
     ks = phase_weeks(requirement.patient_weeks, patient.stay)
     what = f"{requirement.selector.describe()} ({source})"
 
@@ -340,15 +377,21 @@ def _requirement(patient: Patient, source: str, requirement: Requirement) -> lis
             found.append(f"{patient}: {where} has {count} of {what}, at most {requirement.max}")
 
     def count(xs: Iterable[Sitting]) -> int:
-        return sum(1 for x in xs for b in x.blocks if _matches(requirement, b))
+        return sum(
+            1
+            for x in xs
+            if narrowed is None or x.session.number in narrowed
+            for b in x.blocks
+            if _matches(requirement, b)
+        )
 
     if requirement.per is Per.WEEK:
         for k, (week, xs) in enumerate(patient.weeks, start=1):
-            if k in ks:
+            if k in ks and (counted_weeks is None or week in counted_weeks):
                 check(count(xs), f"patient week {k} (week {week})", k == 1 and patient.partial)
     elif requirement.per is Per.SESSION:
         for k, x in patient.attended(ks):
-            if x.is_session:
+            if x.is_session and (narrowed is None or x.session.number in narrowed):
                 check(count([x]), f"{x.where()} (patient week {k})")
     else:
         check(count(x for _, x in patient.attended(ks)), "the stay")

@@ -642,3 +642,144 @@ class TestRandom:
         assert (curriculum is not None) == oracle.feasible(program_, catalog, planned=True)
         if curriculum is not None:
             assert patients.violations(curriculum, catalog) == []
+
+
+# -- found by the random programs: the search's bounds on patients' stays -------------------
+
+_FILL = Catalog(
+    modalities=[TherapyModality(id="m", name="M")],
+    activities=[
+        Activity(id="open", title="Open", kind="check-in", minutes=10),
+        Activity(id="pause", title="Pause", kind="break", minutes=10),
+        Activity(id="f0", title="F0", kind="process-group", minutes=Range(min=15, max=45)),
+        Activity(id="f1", title="F1", kind="psychoeducation", format="individual", minutes=15),
+        Activity(id="f2", title="F2", kind="individual-check-in", minutes=30),
+        Activity(id="f3", title="F3", kind="individual-check-in", minutes=Range(min=20, max=35)),
+    ],
+)
+
+
+def _composed_or_none(p: Program, catalog: Catalog) -> Curriculum | None:
+    try:
+        return compose(p, catalog, budget=60)
+    except InfeasibleError:
+        return None
+
+
+class TestStayBounds:
+    def test_stays_longer_than_the_cycle_are_checked_as_the_first_weeks_are_recorded(self):
+        """Property: a feasible program whose 4-week stays run on through a 3-week
+        cycle's first weeks is composed, agrees with the oracle and every journey is
+        fine. The search used to find out only at the cycle's end that the first weeks
+        gave a stay too many 'F1' (161,000 dead ends, past a 120 s budget); what a stay
+        will receive there is now counted as those weeks are recorded."""
+        p = Program.from_dict(
+            {
+                "name": "Wrap",
+                "weeks": 3,
+                "cycle": True,
+                "days": ["mon", "tue", "thu"],
+                "start": "2027-01-04",
+                "session": {
+                    "minutes": {"min": 90, "max": 105},
+                    "opening": ["open"],
+                    "breaks": {"after": 90, "minutes": 10, "activity": "pause"},
+                },
+                "require": [
+                    {
+                        "activity": "f1",
+                        "per": "program",
+                        "min": 1,
+                        "max": 2,
+                        "patient_weeks": {"last": 2},
+                    },
+                    {"format": "group", "min_minutes": 30, "per": "week", "min": 1, "max": 2},
+                ],
+                "admission": {"every": "week"},
+                "stay": {"weeks": 4},
+                "groups": [{"name": "g0", "patient_weeks": "last", "days": ["thu"]}],
+            }
+        )
+        assert oracle.feasible(p, _FILL, planned=True)
+        curriculum = _composed_or_none(p, _FILL)
+        assert curriculum is not None
+        assert patients.violations(curriculum, _FILL) == []
+
+    def test_a_patient_who_can_never_meet_a_core_lesson_is_found_before_the_search(self):
+        """Property: the composer and the oracle agree that the program is infeasible.
+        Patients admitted on Wednesday miss week 1's Tuesday lesson and spend their week
+        2 in a group beside the session, away from the track: no choice of content lets
+        them receive it. The search used to try every week's contents (past a 60 s
+        budget), because its bound counted the track's sittings without asking which
+        patients attend them."""
+        catalog = _FILL.extend(
+            modules=[
+                SkillModule(
+                    id="mod0",
+                    title="Mod",
+                    modality="m",
+                    lessons=(
+                        Activity(
+                            id="l0", title="L0", kind="skills-training", minutes=30, modality="m"
+                        ),
+                    ),
+                )
+            ]
+        )
+        p = Program.from_dict(
+            {
+                "name": "Away",
+                "weeks": 4,
+                "cycle": True,
+                "days": ["mon", "tue", "wed"],
+                "start": "2027-01-04",
+                "session": {"minutes": {"min": 90, "max": 120}, "opening": ["open"]},
+                "tracks": [
+                    {
+                        "name": "T0",
+                        "modules": ["mod0"],
+                        "per_week": {"min": 1, "max": 1},
+                        "days": ["tue"],
+                    }
+                ],
+                "admission": {"every": "day"},
+                "stay": {"weeks": 2},
+                "groups": [
+                    {
+                        "name": "g1",
+                        "patient_weeks": 2,
+                        "minutes": {"min": 45, "max": 60},
+                        "fill": ["f0", "f3"],
+                    }
+                ],
+            }
+        )
+        assert not oracle.feasible(p, catalog, planned=True)
+        assert _composed_or_none(p, catalog) is None  # not BudgetExceededError
+
+    def test_a_stay_count_on_some_days_counts_only_those_days(self):
+        """Property: a per-stay requirement narrowed to Mondays counts only Monday's
+        sittings, as the oracle does: one 'F2' a week, on Monday one week and Wednesday
+        the next, gives every 2-week stay exactly one Monday 'F2'. The stay tracker used
+        to count every day and call this infeasible."""
+        p = Program.from_dict(
+            {
+                "name": "Mondays",
+                "weeks": 4,
+                "cycle": True,
+                "days": ["mon", "wed"],
+                "start": "2027-01-04",
+                "session": {"minutes": {"min": 90, "max": 120}, "opening": ["open"]},
+                "require": [
+                    {"activity": "f2", "per": "program", "min": 1, "max": 1, "days": ["mon"]},
+                    {"activity": "f2", "per": "week", "min": 1, "max": 1},
+                ],
+                "admission": {"every": "week"},
+                "stay": {"weeks": 2},
+            }
+        )
+        assert oracle.feasible(p, _FILL, planned=True)
+        curriculum = _composed_or_none(p, _FILL)
+        assert curriculum is not None
+        assert patients.violations(curriculum, _FILL) == []
+        assert validate(curriculum, catalog=_FILL).ok

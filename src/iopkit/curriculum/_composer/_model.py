@@ -351,6 +351,34 @@ class Model(NamedTuple):
                 return required
         return ()
 
+    def stream_models(self) -> dict[str | None, SessionModel]:
+        """The session model of the main sittings (``None``) and of each group's."""
+        return {None: self.session, **dict(self.streams)}
+
+    def feature_ceiling(self, session: SessionModel) -> tuple[int, ...]:
+        """The most blocks of each feature one sitting of ``session`` can hold (a sound
+        bound)."""
+        streams = self.stream_models()
+        result = []
+        for feature in session.features:
+            fixed = sum(
+                1
+                for a in (*session.pool, *session.opening, *session.closing)
+                if (span := session.units(a)) is not None and feature.may_count(a, span[1])
+            )
+            lessons = sum(
+                spec.per_session_max
+                for spec in self.tracks
+                if streams.get(spec.stream) is session
+                and any(
+                    (span := session.units(a)) is not None
+                    and feature.may_count(a, span[1], lesson.module, spec.name)
+                    for a, lesson in zip(spec.activities, spec.sequence, strict=True)
+                )
+            )
+            result.append(min(feature.cap, fixed + lessons) if session.no_repeat else feature.cap)
+        return tuple(result)
+
     def week_capacity(self, spec: TrackSpec, week: int) -> int:
         """The most lessons a track can place in a 0-based week, over its layouts."""
         best = 0

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, Protocol
 from iopkit._activity import Activity
 from iopkit._budget import Meter
 from iopkit.curriculum._composer._menu import Choice, MenuBook, Variant, book_for, variants
-from iopkit.curriculum._composer._model import Layout, Model, SessionModel, Slot, TrackSpec
+from iopkit.curriculum._composer._model import Layout, Model, Slot, TrackSpec
 from iopkit.curriculum._program import Per
 
 #: How many of the most preferred lesson choices compete together on one score.
@@ -60,9 +60,9 @@ class Tracker(Protocol):
         """The state as a week laid out as ``layout`` starts; ``None`` when the limit is
         already broken."""
 
-    def session(self, state: Any, slot: Slot, pick: Pick, mask: int) -> Any | None:
-        """The state after a sitting (attended by the patterns in ``mask``); ``None``
-        when the limit is already broken."""
+    def session(self, state: Any, layout: Layout, i: int, pick: Pick) -> Any | None:
+        """The state after sitting ``i`` of the week's layout; ``None`` when the limit is
+        already broken."""
 
     def end_week(self, state: Any, week: int) -> Any | None:
         """The state after a week; ``None`` when the limit is broken."""
@@ -159,8 +159,7 @@ class Search:
         ]
         self.n_weeks = len(model.weeks)
         self.patterns = len(model.patterns)
-        self.stream_models: dict[str | None, SessionModel] = {None: model.session}
-        self.stream_models.update(model.streams)
+        self.stream_models = model.stream_models()
         self.floors = {
             name: sum((m.units(a) or (0, 0))[0] for a in (*m.opening, *m.closing))
             for name, m in self.stream_models.items()
@@ -170,7 +169,7 @@ class Search:
         self.service_floor = self.floors[None]
         self.service_ceiling = self.ceilings[None]
         self.feature_ceilings = {
-            name: self._feature_ceiling(m) for name, m in self.stream_models.items()
+            name: model.feature_ceiling(m) for name, m in self.stream_models.items()
         }
         self.feature_ceiling = tuple(
             max(values) for values in zip(*self.feature_ceilings.values(), strict=True)
@@ -204,29 +203,6 @@ class Search:
         self.cuts = sorted({limit.units for limit in model.long})
 
     # -- bounds --------------------------------------------------------------------------
-
-    def _feature_ceiling(self, session: SessionModel) -> tuple[int, ...]:
-        """The most blocks of each feature one sitting can hold (a sound bound)."""
-        model = self.model
-        result = []
-        for feature in session.features:
-            fixed = sum(
-                1
-                for a in (*session.pool, *session.opening, *session.closing)
-                if (span := session.units(a)) is not None and feature.may_count(a, span[1])
-            )
-            lessons = sum(
-                spec.per_session_max
-                for spec in model.tracks
-                if self.stream_models.get(spec.stream) is session
-                and any(
-                    (span := session.units(a)) is not None
-                    and feature.may_count(a, span[1], lesson.module, spec.name)
-                    for a, lesson in zip(spec.activities, spec.sequence, strict=True)
-                )
-            )
-            result.append(min(feature.cap, fixed + lessons) if session.no_repeat else feature.cap)
-        return tuple(result)
 
     def _sessions_after(self) -> list[int]:
         """Sessions (at most) from week w on."""
@@ -374,7 +350,6 @@ class Search:
         active = tuple(
             a or spec.active(slot) for a, spec in zip(ws.active, self.model.tracks, strict=True)
         )
-        mask = layout.masks[i] if layout.masks else 1
         for candidate in self._candidates(w, layout, i, week_pointers, run, ws):
             self.tick(CANDIDATE_STEPS)
             applied = self._apply(candidate, ws, run.program, layout, i)
@@ -399,7 +374,7 @@ class Search:
             custom = run.custom
             if self.model.trackers:
                 stepped = [
-                    t.session(s, slot, pick, mask)
+                    t.session(s, layout, i, pick)
                     for t, s in zip(self.model.trackers, run.custom, strict=True)
                 ]
                 if any(s is None for s in stepped):
