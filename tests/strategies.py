@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import strategies as st
 
 import iopkit
@@ -436,8 +438,8 @@ def open_programs(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     every per-patient limit: admission every week, every day or on dates; fixed stays and
     stay ranges; cycles (with stays longer than the cycle); closures outside cycles; groups
     beside, before and after the main blocks with their own minutes, days and fill; phases
-    on groups and requirements; requirements counting lessons of a module or a track;
-    tracks in groups, standalone tracks, prerequisites; a compliance profile with weekly
+    on groups and requirements; requirements counting lessons of a module or a track, now
+    and then narrowed to a day, a week or the week's first or last session; tracks in groups, standalone tracks, prerequisites; a compliance profile with weekly
     minutes and tapering weeks, long sessions and a requirement.
     """
     import datetime as dt
@@ -450,6 +452,7 @@ def open_programs(draw: st.DrawFn):  # type: ignore[no-untyped-def]
         SessionShape,
         Track,
         WeeklyMinutes,
+        Which,
     )
     from iopkit.curriculum._profile import Profile, ProfileLongSessions, ProfileWeeklyMinutes
     from iopkit.curriculum._program import Admission, Group, Stay, phase
@@ -583,12 +586,24 @@ def open_programs(draw: st.DrawFn):  # type: ignore[no-untyped-def]
                 min_minutes=draw(st.sampled_from([None, 30])),
             )
         rmin = draw(st.integers(0, 2))
+        # now and then narrowed to a day, some calendar weeks, or the week's first or
+        # last session
+        narrowing: dict[str, Any] = {}
+        if draw(st.integers(0, 3)) == 0:
+            kind = draw(st.sampled_from(["days", "weeks", "session"]))
+            if kind == "days":
+                narrowing["days"] = (draw(st.sampled_from(days)),)
+            elif kind == "weeks":
+                narrowing["weeks"] = (draw(st.integers(1, weeks)),)
+            else:
+                narrowing["session"] = draw(st.sampled_from(list(Which)))
         return Requirement(
             per=draw(st.sampled_from(["session", "week", "program"])),
             selector=sel,
             min=rmin,
             max=draw(st.sampled_from([None, rmin, rmin + 1])),
             patient_weeks=a_phase() if draw(st.booleans()) else None,
+            **narrowing,
         )
 
     require = [requirement() for _ in range(draw(st.integers(0, 2)))]
