@@ -755,7 +755,15 @@ class TestStayBounds:
             }
         )
         assert not oracle.feasible(p, catalog, planned=True)
-        assert _composed_or_none(p, catalog) is None  # not BudgetExceededError
+        with pytest.raises(InfeasibleError) as info:  # not BudgetExceededError
+            compose(p, catalog, budget=60)
+        # the explanation is the tracker's own arithmetic: the Wednesday patient, and
+        # exactly the track's placement and its being core (the group and admission are
+        # the frame), proven minimal
+        assert info.value.minimal
+        assert [r.rule for r in info.value.reasons] == ["tracks[0]", "tracks[0].core"]
+        assert "admitted on wed 2027-01-06 (week 1)" in info.value.summary
+        assert "at most 0 lessons of track 'T0'" in info.value.summary
 
     def test_a_stay_count_on_some_days_counts_only_those_days(self):
         """Property: a per-stay requirement narrowed to Mondays counts only Monday's
@@ -783,3 +791,30 @@ class TestStayBounds:
         assert curriculum is not None
         assert patients.violations(curriculum, _FILL) == []
         assert validate(curriculum, catalog=_FILL).ok
+
+    def test_a_stay_count_no_sitting_can_reach_is_explained_by_the_tracker(self):
+        """Property: a per-stay requirement more than the sessions a stay attends can hold
+        is explained at once by arithmetic naming the patient and the requirement alone,
+        proven minimal, and the oracle agrees it is infeasible."""
+        p = Program.from_dict(
+            {
+                "name": "Mondays",
+                "weeks": 4,
+                "cycle": True,
+                "days": ["mon", "wed"],
+                "start": "2027-01-04",
+                "session": {"minutes": {"min": 90, "max": 120}, "opening": ["open"]},
+                "require": [
+                    {"activity": "f2", "per": "program", "min": 3, "days": ["mon"]},
+                ],
+                "admission": {"every": "week"},
+                "stay": {"weeks": 2},
+            }
+        )
+        assert not oracle.feasible(p, _FILL, planned=True)
+        with pytest.raises(InfeasibleError) as info:
+            compose(p, _FILL, budget=60)
+        assert info.value.minimal
+        assert [r.rule for r in info.value.reasons] == ["require[0]"]
+        assert "admitted on mon 2027-01-04 (week 1) for 2 weeks" in info.value.summary
+        assert "at most 2 'F2', but the program needs at least 3" in info.value.summary

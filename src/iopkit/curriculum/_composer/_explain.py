@@ -17,7 +17,8 @@ from iopkit._activity import Activity
 from iopkit._budget import Meter
 from iopkit._types import Weekday
 from iopkit.curriculum._composer._model import Layout, Model, Slot, SlotFilter, build_model
-from iopkit.curriculum._program import Every, Per, describe_phase, phase_weeks
+from iopkit.curriculum._composer._windows import Windows
+from iopkit.curriculum._program import Per
 from iopkit.curriculum._rules import (
     Breaks,
     Change,
@@ -100,60 +101,48 @@ def quick_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
 
 
 def _stay_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
-    """A core track with more lessons than some patient's weeks in it can hold: counted
-    from the patient's admission session, with each later week's most lessons."""
-    program = model.context.program
-    admission = program.admission
-    if admission is None or admission.track is not None:
+    """A patient who can never receive every lesson of a core track, or what a per-stay
+    requirement asks, from the sittings they attend: the stay tracker's own bound, which
+    the search refuses such admissions with."""
+    tracker = next((t for t in model.trackers if isinstance(t, Windows)), None)
+    if tracker is None:
         return None
     placements = {r.index: r for r in rules if isinstance(r, TrackPlacement)}
-    total = len(model.weeks)
-    stay = program.patient_stay.min
-    last = total if program.cycle else total - program.patient_stay.max + 1
-    for rule in rules:
-        if not isinstance(rule, PatientCoverage) or rule.index not in placements:
-            continue
-        spec = model.tracks[rule.index]
-        group = program.group(spec.stream) if spec.stream is not None else None
-        phase = phase_weeks(group.patient_weeks if group else None, stay)
-        wanted = len({(lesson.module, lesson.number) for lesson in spec.sequence})
-        for first in range(1, last + 1):
-            for layout in model.weeks[first - 1]:
-                mains = [i for i, slot in enumerate(layout.slots) if slot.group is None]
-                for position, start in enumerate(mains):
-                    slot = layout.slots[start]
-                    if admission.every is Every.WEEK and position > 0:
-                        continue
-                    if admission.dates is not None and slot.date not in admission.dates:
-                        continue
-                    room = 0
-                    if 1 in phase:
-                        active = sum(1 for s in layout.slots[start:] if spec.active(s))
-                        room = active * spec.per_session_max
-                        if spec.per_week_max is not None:
-                            room = min(room, spec.per_week_max)
-                    for k in range(2, stay + 1):
-                        if k not in phase:
-                            continue
-                        offset = first - 1 + k - 1
-                        if program.cycle:
-                            offset %= total
-                        elif offset >= total:
-                            break
-                        room += model.week_capacity(spec, offset)
-                    if room < wanted:
-                        when = f"in week {first}"
-                        if slot.date is not None:
-                            when = f"on {slot.day.value} {slot.date.isoformat()} (week {first})"
-                        elif position:
-                            when = f"on {slot.day.value} of week {first}"
-                        weeks = describe_phase(group.patient_weeks) if group else "their stay"
-                        return Conflict(
-                            (placements[rule.index].id, rule.id),
-                            f"a patient admitted {when} can receive at most "
-                            f"{plural(room, 'lesson')} of track '{spec.name}' in "
-                            f"{weeks}, but it has {plural(wanted, 'lesson')}",
-                        )
+    coverage = {r.index: r for r in rules if isinstance(r, PatientCoverage)}
+    by_id = {r.id: r for r in rules}
+    for week, layouts in enumerate(model.weeks, start=1):
+        for layout in layouts:
+            found = tracker.unreachable(week, layout)
+            if found is None:
+                continue
+            slot = layout.slots[found.slot]
+            when = f"in week {week}"
+            if slot.date is not None:
+                when = f"on {slot.day.value} {slot.date.isoformat()} (week {week})"
+            elif found.slot:
+                when = f"on {slot.day.value} of week {week}"
+            stay = plural(found.stay, "week")
+            if found.track is not None:
+                if found.track not in placements or found.track not in coverage:
+                    continue
+                spec = model.tracks[found.track]
+                return Conflict(
+                    (placements[found.track].id, coverage[found.track].id),
+                    f"a patient admitted {when} for {stay} can receive at most "
+                    f"{plural(found.most, 'lesson')} of track '{spec.name}' in the sessions "
+                    f"they attend, but it has {plural(found.wanted, 'lesson')}",
+                )
+            limit = found.limit
+            rule = by_id.get(limit.rule_id) if limit is not None else None
+            if not isinstance(rule, RequirementRule):
+                continue
+            what = rule.requirement.selector.describe(model.context.catalog, found.most)
+            return Conflict(
+                (rule.id,),
+                f"a patient admitted {when} for {stay} attends sessions that can hold at "
+                f"most {found.most} {what}, but {rule.source} needs at least "
+                f"{found.wanted} during the stay",
+            )
     return None
 
 

@@ -64,6 +64,19 @@ class State(NamedTuple):
     early: tuple[Event, ...]
 
 
+class Unreachable(NamedTuple):
+    """A patient a week's layout admits who could never close: at slot ``slot``, for a
+    stay of ``stay`` weeks, they can receive at most ``most`` of the ``wanted`` lessons of
+    core track ``track`` (an index) or blocks the stay count ``limit`` counts."""
+
+    slot: int
+    stay: int
+    track: int | None
+    limit: CountLimit | None
+    most: int
+    wanted: int
+
+
 class Windows:
     """The tracker of patients' stays (see the module's docstring)."""
 
@@ -157,7 +170,7 @@ class Windows:
             id(layout)
             for w, layouts in enumerate(model.weeks, start=1)
             for layout in layouts
-            if self._hopeless(w, layout)
+            if self.unreachable(w, layout) is not None
         }
 
     # -- the tracker protocol ------------------------------------------------------------
@@ -250,19 +263,28 @@ class Windows:
     def _hopeful(self, window: Window, lessons: tuple[int, ...], gains: tuple[int, ...]) -> bool:
         """Whether the window can close if it receives at most ``lessons`` more lessons of
         each track and ``gains`` more blocks of each count (with what is ``ahead``)."""
+        return self._shortfall(window, lessons, gains) is None
+
+    def _shortfall(
+        self, window: Window, lessons: tuple[int, ...], gains: tuple[int, ...]
+    ) -> tuple[int | None, int | None, int, int] | None:
+        """What the window cannot reach with at most ``lessons`` and ``gains`` more:
+        ``(track, None, most, wanted)`` for a core track's lessons or ``(None, count,
+        most, wanted)`` for a stay count; ``None`` when it can close."""
         ahead = window.ahead
         for c, limit in enumerate(self.counts):
-            if limit.min and window.counts[c] + ahead[c] + gains[c] < limit.min:
-                return False
+            most = window.counts[c] + ahead[c] + gains[c]
+            if limit.min and most < limit.min:
+                return None, c, most, limit.min
         if window.stay != self.shortest:
-            return True
+            return None
         for t, wanted in self.wanted.items():
             if lessons[t] >= wanted:
                 continue
             got = len({self.sequence[t][i] for u, i in window.received if u == t})
             if got + lessons[t] < wanted:
-                return False
-        return True
+                return t, None, got + lessons[t], wanted
+        return None
 
     def _room(
         self, week: int, stay: int, first: int, *, known: bool
@@ -322,12 +344,50 @@ class Windows:
                 lessons[t] = min(lessons[t], spec.per_week_max)
         return tuple(lessons), tuple(gains)
 
-    def _hopeless(self, week: int, layout: Layout) -> bool:
-        """Whether the layout admits, whatever the search picks, a patient who could never
-        close (admissions at module starts depend on the picks and are not judged)."""
+    def unreachable(self, week: int, layout: Layout) -> Unreachable | None:
+        """A patient the layout admits, whatever the search picks, who could never close;
+        ``None`` when there is none (admissions at module starts depend on the picks and
+        are not judged)."""
         admission = self.admission
         if admission is None or week > self.last_admission:
-            return False
+            return None
+        mains = [i for i, slot in enumerate(layout.slots) if slot.group is None]
+        if admission.every is Every.WEEK:
+            points = mains[:1]
+        elif admission.every is Every.DAY:
+            points = mains
+        elif admission.dates is not None:
+            points = [i for i in mains if layout.slots[i].date in admission.dates]
+        else:
+            return None
+        nothing = (0,) * len(self.counts)
+        for i in points:
+            for stay in self.stays:
+                window = Window(week, stay, 1, frozenset(), (), nothing, nothing)
+                p = self.pattern.get((1, stay), -1)
+                now_lessons, now_gains = (
+                    self._sittings(layout, i, p)
+                    if p >= 0
+                    else ((0,) * len(self.model.tracks), nothing)
+                )
+                later_lessons, later_gains = self._room(week, stay, 2, known=False)
+                lessons = tuple(a + b for a, b in zip(now_lessons, later_lessons, strict=True))
+                gains = tuple(
+                    (a if 1 in self.phase_of_count[c][stay] else 0) + b
+                    for c, (a, b) in enumerate(zip(now_gains, later_gains, strict=True))
+                )
+                short = self._shortfall(window, lessons, gains)
+                if short is not None:
+                    track, count, most, wanted = short
+                    return Unreachable(
+                        i,
+                        stay,
+                        track,
+                        self.counts[count] if count is not None else None,
+                        most,
+                        wanted,
+                    )
+        return None
         mains = [i for i, slot in enumerate(layout.slots) if slot.group is None]
         if admission.every is Every.WEEK:
             points = mains[:1]

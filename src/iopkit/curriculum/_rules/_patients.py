@@ -356,9 +356,9 @@ class PatientCoverage(Rule):
     def reason(self, context: Context) -> str:
         """For example "every patient receives all 12 lessons of core track 'Skills'"."""
         length = len(context.sequence(self.track))
+        lessons = "the lesson" if length == 1 else f"all {plural(length, 'lesson')}"
         return (
-            f"every patient receives all {plural(length, 'lesson')} of core track "
-            f"'{self.track.name}' during their stay"
+            f"every patient receives {lessons} of core track '{self.track.name}' during their stay"
         )
 
     def relax(self, inputs: Inputs) -> Inputs | None:
