@@ -157,8 +157,10 @@ def _closures(model: Model) -> dict[dt.date, str]:
 
 
 def _week_closures(model: Model, week: int) -> tuple[str, ...]:
-    dates = model.context.program.week_dates(week) or {}
     known = _closures(model)
+    if not known:
+        return ()
+    dates = model.context.program.week_dates(week) or {}
     return tuple(known[d] for d in dates.values() if d in known)
 
 
@@ -314,6 +316,13 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     weeks = len(model.weeks)
     placements = {r.index: r for r in rules if isinstance(r, TrackPlacement)}
     passed: set[tuple[int, tuple[bool, ...], tuple[int, ...]]] = set()
+    # the most lessons each track can have placed before each week
+    placed_before = []
+    for spec in model.tracks:
+        sums = [0]
+        for v in range(weeks):
+            sums.append(sums[-1] + model.week_capacity(spec, v))
+        placed_before.append(sums)
 
     def in_layout(w: int, layout: Layout) -> Conflict | None:
         """The conflict of week ``w`` laid out this way (a week with make-up options has
@@ -344,7 +353,7 @@ def _demand_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
             placement = placements.get(spec.position)
             if placement is None or spec.per_week_min == 0 or not on:
                 continue
-            before = sum(model.week_capacity(spec, v) for v in range(w))
+            before = placed_before[spec.position][w]
             need = int(min(spec.per_week_min, spec.remaining(before)))
             spans = [session.units(a) for a in spec.activities]
             if need <= 0 or any(span is None for span in spans):

@@ -405,12 +405,15 @@ class Search:
         compete on one score; the rest follow in order (all are tried)."""
         combos = self._lesson_options(w, layout, i, week_pointers, run.pointers, ws)
         head = list(itertools.islice(combos, HEAD_COMBOS))
+        # plain tuples, sorted without a key function: (score, tie, rank, lo) and then the
+        # order they were scored in, as a stable sort on those four would leave them
+        order = itertools.count()
 
-        def scored(rank: int, combo: tuple[tuple[int, int], ...]) -> list[Candidate]:
+        def scored(rank: int, combo: tuple[tuple[int, int], ...]) -> list[tuple[Any, ...]]:
             built = self._lessons(combo, run.pointers)
             if built is None:
                 return []
-            lessons, keys, precedence = built
+            _, keys, precedence = built
             slot = layout.slots[i]
             stream = (slot.group, slot.variant)
             menu = self.menus.get((stream, keys, precedence))
@@ -418,32 +421,23 @@ class Search:
                 menu = self.menus[stream, keys, precedence] = self._book(slot).menu(
                     keys, precedence, self.tick
                 )
+            pace = PACE_WEIGHT * rank
             return [
-                Candidate(
-                    score + PACE_WEIGHT * rank,
-                    tie,
-                    rank,
-                    lo,
-                    choice,
-                    hi,
-                    long,
-                    combo,
-                    lessons,
-                    precedence,
-                )
+                (score + pace, tie, rank, lo, next(order), choice, hi, long, built, combo)
                 for score, tie, lo, choice, hi, long in self._ordered(
                     menu, w, i, layout, ws, run.program
                 )
             ]
 
-        def key(c: Candidate) -> tuple[float, float, int, int]:
-            return (c.score, c.tie, c.rank, c.lo)
+        def candidates(entries: list[tuple[Any, ...]]) -> Iterator[Candidate]:
+            entries.sort()
+            for score, tie, rank, lo, _, choice, hi, long, built, combo in entries:
+                lessons, _keys, precedence = built
+                yield Candidate(score, tie, rank, lo, choice, hi, long, combo, lessons, precedence)
 
-        yield from sorted(
-            (c for rank, combo in enumerate(head) for c in scored(rank, combo)), key=key
-        )
+        yield from candidates([e for rank, combo in enumerate(head) for e in scored(rank, combo)])
         for rank, combo in enumerate(combos, start=HEAD_COMBOS):
-            yield from sorted(scored(rank, combo), key=key)
+            yield from candidates(scored(rank, combo))
 
     # -- lessons ---------------------------------------------------------------------------
 
