@@ -443,6 +443,110 @@ class TestPrerequisitesInOneSession:
         ]
         assert order.index(("dbt-mindfulness", 3)) < order.index(("dbt-emotion-regulation", 1))
 
+    def test_a_prerequisite_taught_by_a_later_track_is_packed_into_an_earlier_run(self):
+        """Track T0 teaches a module that requires T1's module; one 90-minute session with
+        a break after 45 minutes holds both lessons and the closing. The quick split put
+        T0's lesson in the first run and T1's in the closing run (a run that must come
+        last), and the realiser ended in its internal error; the prerequisite now comes
+        first, in the curriculum and by the validator."""
+        from iopkit import SkillModule, TherapyModality
+
+        def lesson(ident: str) -> Activity:
+            return Activity(
+                id=ident, title=ident.upper(), kind="skills-training", minutes=30, modality="m"
+            )
+
+        catalog = Catalog(
+            modalities=[TherapyModality(id="m", name="M")],
+            activities=[
+                Activity(id="open", title="Open", kind="check-in", minutes=10),
+                Activity(id="close", title="Close", kind="wrap-up", minutes=10),
+                Activity(id="pause", title="Pause", kind="break", minutes=10),
+                Activity(id="f0", title="F0", kind="process-group", minutes=15),
+            ],
+            modules=[
+                SkillModule(id="mod0", title="Mod 0", modality="m", lessons=(lesson("l0"),)),
+                SkillModule(
+                    id="mod1",
+                    title="Mod 1",
+                    modality="m",
+                    requires=("mod0",),
+                    lessons=(lesson("l1"),),
+                ),
+            ],
+        )
+        program = Program.from_dict(
+            {
+                "name": "Later track first",
+                "weeks": 1,
+                "days": ["mon"],
+                "start": "2027-01-04",
+                "session": {
+                    "minutes": {"min": 90, "max": 90},
+                    "closing": ["close"],
+                    "breaks": {"after": 45, "minutes": 10, "activity": "pause"},
+                },
+                "tracks": [
+                    {"name": "T0", "modules": ["mod1"], "per_session": {"max": 1}, "core": False},
+                    {"name": "T1", "modules": ["mod0"], "per_session": {"max": 1}, "core": False},
+                ],
+            }
+        )
+        curriculum = compose(program, catalog)
+        assert validate(curriculum, catalog=catalog).ok
+        order = [b.activity for _, s in curriculum.sessions() for b in s.blocks]
+        if "l1" in order:
+            assert "l0" in order
+            assert order.index("l0") < order.index("l1")
+
+    @settings(max_examples=400)  # pure and quick: many examples in every profile
+    @given(
+        st.lists(st.integers(1, 6), min_size=1, max_size=5),
+        st.lists(st.integers(1, 4), max_size=3),
+        st.booleans(),
+        st.booleans(),
+        st.integers(1, 3),
+        st.integers(4, 12),
+        st.data(),
+    )
+    def test_runs_keep_the_lessons_order(
+        self, lessons, fillers, opening, closing, count, capacity, data
+    ):
+        """Property: whenever the packer splits pieces into runs between breaks, the
+        opening is in the first run, the closing in the last, and a lesson that must come
+        before another is never in a later run (the runs are laid out in order)."""
+        from iopkit.curriculum._composer._menu import Piece, Role, partition
+
+        pieces = [Piece(n, n, (), Role.LESSON, rank, None) for rank, n in enumerate(lessons)]
+        pieces += [Piece(n, n, (), Role.FILLER, 0, None) for n in fillers]
+        if opening:
+            pieces.append(Piece(1, 1, (), Role.OPENING, 0, None))
+        if closing:
+            pieces.append(Piece(1, 1, (), Role.CLOSING, 0, None))
+        # a random order of the lessons, and some of the pairs it implies
+        order = data.draw(st.permutations(range(len(lessons))))
+        pairs = [(a, b) for i, a in enumerate(order) for b in order[i + 1 :]]
+        precedence = (
+            frozenset(data.draw(st.lists(st.sampled_from(pairs), unique=True)))
+            if pairs
+            else frozenset()
+        )
+        found = partition(tuple(pieces), count, capacity, precedence, 0, 10**6, lambda _: None)
+        if found is None:
+            return
+        runs, _ = found
+        run_of = {
+            (p.role, p.rank): r for r, run in enumerate(runs) for p in run if p.role != Role.FILLER
+        }
+        assert all(runs), "every run holds a piece"
+        assert all(sum(p.lo for p in run) <= capacity for run in runs)
+        if opening:
+            assert run_of[Role.OPENING, 0] == 0
+        if closing:
+            assert run_of[Role.CLOSING, 0] == count - 1
+        for a, b in precedence:
+            assert run_of[Role.LESSON, a] <= run_of[Role.LESSON, b]
+
     @given(s.small_programs(), st.integers(0, 3))
     def test_never_an_internal_error(self, pc, seed):
         """Composing a random program ends in a curriculum or an explanation, never in the

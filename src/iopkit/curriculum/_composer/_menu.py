@@ -1034,9 +1034,18 @@ def _greedy(
     highs = [0] * count
     sizes = [0] * count
     where = [-1] * n
-    lessons = sorted(
+    # lessons in an order that places each after the lessons it must follow (so its run
+    # is never earlier than theirs), smallest rank first among those ready
+    waiting = sorted(
         (i for i in range(n) if pieces[i].role == Role.LESSON), key=lambda i: pieces[i].rank
     )
+    lessons: list[int] = []
+    while waiting:
+        ready = next(
+            (i for i in waiting if all(j in lessons for j in before.get(i, ()))), waiting[0]
+        )
+        waiting.remove(ready)
+        lessons.append(ready)
     ranked = [i for i in order if pieces[i].role != Role.LESSON]
     sequence = [i for i in ranked if pieces[i].role != Role.FILLER]
     sequence += lessons + [i for i in ranked if pieces[i].role == Role.FILLER]
