@@ -251,8 +251,17 @@ class TestLimitOptions:
         assert "exit 3" in text
 
     def test_memory_ceiling_exit_3(self, tmp_path):
-        """Past the memory ceiling the command stops with exit 3, naming the memory limit."""
-        ran = run_cli("compose", EXAMPLE, "--memory", "0.01", "-o", tmp_path / "c.json")
+        """Past the memory ceiling the command stops with exit 3, naming the memory limit.
+        The program is the example over 40 weeks, so that composing it surely grows the
+        process by more than 10 kB (the 8-week example once fitted in memory the process
+        already held)."""
+        program = tmp_path / "long.yaml"
+        program.write_text(
+            EXAMPLE.read_text(encoding="utf-8").replace("\nweeks: 8", "\nweeks: 40", 1),
+            encoding="utf-8",
+        )
+        assert "weeks: 40" in program.read_text(encoding="utf-8")
+        ran = run_cli("compose", program, "--memory", "0.01", "-o", tmp_path / "c.json")
         assert ran.code == 3, ran.stderr
         assert "memory ceiling of 0.01 MB was reached" in ran.stderr
         assert "--memory" in ran.stderr
