@@ -817,4 +817,38 @@ class TestStayBounds:
         assert info.value.minimal
         assert [r.rule for r in info.value.reasons] == ["require[0]"]
         assert "admitted on mon 2027-01-04 (week 1) for 2 weeks" in info.value.summary
-        assert "at most 2 'F2', but the program needs at least 3" in info.value.summary
+        assert "at most 2 'F2' in the stay, but the program needs at least 3" in info.value.summary
+
+    def test_a_week_is_a_conflict_only_when_every_way_to_lay_it_out_is(self):
+        """Property: a feasible program with a make-up day is composed. Wednesday of week 1
+        is closed; laid out without the Friday make-up, week 1 leaves the patient admitted
+        then 3 sittings for the 4 'F0' a stay needs, but with it 4. The arithmetic that
+        explains stays named the program infeasible from the first layout alone; a week
+        now conflicts only when every layout of it does, and the composer's curriculum
+        passes the validator and the patient checker."""
+        p = Program.from_dict(
+            {
+                "name": "Make-up",
+                "weeks": 2,
+                "days": ["mon", "wed"],
+                "makeup_days": ["fri"],
+                "closures": ["2027-01-06"],
+                "start": "2027-01-04",
+                "session": {"minutes": {"min": 40, "max": 90}, "opening": ["open"]},
+                "require": [{"activity": "f0", "per": "program", "min": 4}],
+                "admission": {"every": "week"},
+                "stay": {"weeks": 2},
+            }
+        )
+        catalog = Catalog(
+            modalities=[TherapyModality(id="m", name="M")],
+            activities=[
+                Activity(id="open", title="Open", kind="check-in", minutes=10),
+                Activity(id="f0", title="F0", kind="process-group", minutes=30),
+                Activity(id="f1", title="F1", kind="psychoeducation", minutes=30),
+            ],
+        )
+        curriculum = compose(p, catalog, budget=60)
+        assert validate(curriculum, catalog=catalog).ok
+        assert patients.violations(curriculum, catalog) == []
+        assert any(s.replaces is not None for _, s in curriculum.sessions())

@@ -18,7 +18,7 @@ from iopkit._budget import Meter
 from iopkit._types import Weekday
 from iopkit.curriculum._composer._model import Layout, Model, Slot, SlotFilter, build_model
 from iopkit.curriculum._composer._windows import Windows
-from iopkit.curriculum._program import Per
+from iopkit.curriculum._program import Per, describe_phase
 from iopkit.curriculum._rules import (
     Breaks,
     Change,
@@ -111,38 +111,44 @@ def _stay_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
     coverage = {r.index: r for r in rules if isinstance(r, PatientCoverage)}
     by_id = {r.id: r for r in rules}
     for week, layouts in enumerate(model.weeks, start=1):
-        for layout in layouts:
-            found = tracker.unreachable(week, layout)
-            if found is None:
+        # the search may lay a week out in any of its ways (a make-up session or not):
+        # only when every way admits a patient who can never close is there a conflict
+        every = [tracker.unreachable(week, layout) for layout in layouts]
+        if not every or any(found is None for found in every):
+            continue
+        layout, found = layouts[0], every[0]
+        if found is None:  # pragma: no cover - checked above
+            continue
+        slot = layout.slots[found.slot]
+        when = f"in week {week}"
+        if slot.date is not None:
+            when = f"on {slot.day.value} {slot.date.isoformat()} (week {week})"
+        elif found.slot:
+            when = f"on {slot.day.value} of week {week}"
+        stay = plural(found.stay, "week")
+        if found.track is not None:
+            if found.track not in placements or found.track not in coverage:
                 continue
-            slot = layout.slots[found.slot]
-            when = f"in week {week}"
-            if slot.date is not None:
-                when = f"on {slot.day.value} {slot.date.isoformat()} (week {week})"
-            elif found.slot:
-                when = f"on {slot.day.value} of week {week}"
-            stay = plural(found.stay, "week")
-            if found.track is not None:
-                if found.track not in placements or found.track not in coverage:
-                    continue
-                spec = model.tracks[found.track]
-                return Conflict(
-                    (placements[found.track].id, coverage[found.track].id),
-                    f"a patient admitted {when} for {stay} can receive at most "
-                    f"{plural(found.most, 'lesson')} of track '{spec.name}' in the sessions "
-                    f"they attend, but it has {plural(found.wanted, 'lesson')}",
-                )
-            limit = found.limit
-            rule = by_id.get(limit.rule_id) if limit is not None else None
-            if not isinstance(rule, RequirementRule):
-                continue
-            what = rule.requirement.selector.describe(model.context.catalog, found.most)
+            spec = model.tracks[found.track]
             return Conflict(
-                (rule.id,),
-                f"a patient admitted {when} for {stay} attends sessions that can hold at "
-                f"most {found.most} {what}, but {rule.source} needs at least "
-                f"{found.wanted} during the stay",
+                (placements[found.track].id, coverage[found.track].id),
+                f"a patient admitted {when} for {stay} can receive at most "
+                f"{plural(found.most, 'lesson')} of track '{spec.name}' in the sessions "
+                f"they attend, but it has {plural(found.wanted, 'lesson')}",
             )
+        limit = found.limit
+        rule = by_id.get(limit.rule_id) if limit is not None else None
+        if not isinstance(rule, RequirementRule):
+            continue
+        req = rule.requirement
+        what = req.selector.describe(model.context.catalog, found.most)
+        during = "the stay" if req.patient_weeks is None else describe_phase(req.patient_weeks)
+        return Conflict(
+            (rule.id,),
+            f"a patient admitted {when} for {stay} attends sessions that can hold at "
+            f"most {found.most} {what} in {during}, but {rule.source} needs at least "
+            f"{found.wanted}",
+        )
     return None
 
 

@@ -67,7 +67,8 @@ class State(NamedTuple):
 class Unreachable(NamedTuple):
     """A patient a week's layout admits who could never close: at slot ``slot``, for a
     stay of ``stay`` weeks, they can receive at most ``most`` of the ``wanted`` lessons of
-    core track ``track`` (an index) or blocks the stay count ``limit`` counts."""
+    core track ``track`` (an index), or of the blocks that stay count ``limit`` asks
+    for."""
 
     slot: int
     stay: int
@@ -93,7 +94,6 @@ class Windows:
         """``counts`` are the model's counts, in the order of its layouts' filters."""
         self.model = model
         program = model.context.program
-        self.program = program
         self.admission = program.admission
         self.order = order
         self.reach = reach
@@ -130,10 +130,6 @@ class Windows:
             )
         self.sequence = [
             [(lesson.module, lesson.number) for lesson in spec.sequence] for spec in model.tracks
-        ]
-        # the most lessons each track can place in each week (0-based), for pruning
-        self.capacity = [
-            [model.week_capacity(spec, w) for w in range(len(model.weeks))] for spec in model.tracks
         ]
         catalog = model.context.catalog
         self.requires = {
@@ -388,35 +384,6 @@ class Windows:
                         wanted,
                     )
         return None
-        mains = [i for i, slot in enumerate(layout.slots) if slot.group is None]
-        if admission.every is Every.WEEK:
-            points = mains[:1]
-        elif admission.every is Every.DAY:
-            points = mains
-        elif admission.dates is not None:
-            points = [i for i in mains if layout.slots[i].date in admission.dates]
-        else:
-            return False
-        for i in points:
-            for stay in self.stays:
-                window = Window(
-                    week, stay, 1, frozenset(), (), (0,) * len(self.counts), (0,) * len(self.counts)
-                )
-                p = self.pattern.get((1, stay), -1)
-                now_lessons, now_gains = (
-                    self._sittings(layout, i, p)
-                    if p >= 0
-                    else ((0,) * len(self.model.tracks), (0,) * len(self.counts))
-                )
-                later_lessons, later_gains = self._room(week, stay, 2, known=False)
-                lessons = tuple(a + b for a, b in zip(now_lessons, later_lessons, strict=True))
-                gains = tuple(
-                    (a if 1 in self.phase_of_count[c][stay] else 0) + b
-                    for c, (a, b) in enumerate(zip(now_gains, later_gains, strict=True))
-                )
-                if not self._hopeful(window, lessons, gains):
-                    return True
-        return False
 
     def finish(self, state: State) -> bool:
         """In a cycle, windows still open run on through the recorded first weeks."""
