@@ -852,3 +852,59 @@ class TestStayBounds:
         assert validate(curriculum, catalog=catalog).ok
         assert patients.violations(curriculum, catalog) == []
         assert any(s.replaces is not None for _, s in curriculum.sessions())
+
+    def test_joining_a_standalone_track_mid_module_meets_its_prerequisites(self):
+        """Property: a patient who joins a standalone track at lesson 2 of a module starts
+        that module there, so they must have had the modules it requires (the oracle's
+        reading). The composer's stay tracker and the validator checked prerequisites only
+        at lesson 1, and a Tuesday patient met 'mod1' without 'mod0'; now the curriculum
+        passes the patient checker and the validator."""
+
+        def lessons(module: str, count: int) -> tuple[Activity, ...]:
+            return tuple(
+                Activity(
+                    id=f"{module}-l{k}",
+                    title=f"{module} {k}",
+                    kind="skills-training",
+                    minutes=30,
+                    modality="m",
+                )
+                for k in range(1, count + 1)
+            )
+
+        catalog = Catalog(
+            modalities=[TherapyModality(id="m", name="M")],
+            activities=[
+                Activity(id="f0", title="F0", kind="process-group", minutes=Range(min=30, max=60))
+            ],
+            modules=[
+                SkillModule(id="mod0", title="Mod 0", modality="m", lessons=lessons("mod0", 1)),
+                SkillModule(
+                    id="mod1",
+                    title="Mod 1",
+                    modality="m",
+                    requires=("mod0",),
+                    lessons=lessons("mod1", 2),
+                ),
+            ],
+        )
+        p = Program.from_dict(
+            {
+                "name": "Join mid-module",
+                "weeks": 2,
+                "days": ["mon", "tue"],
+                "start": "2027-01-04",
+                "session": {"minutes": {"min": 60, "max": 60}},
+                "stay": {"weeks": 2},
+                "admission": {"every": "day"},
+                "tracks": [
+                    {"name": "A", "modules": ["mod0"], "core": False},
+                    {"name": "B", "modules": ["mod1"], "core": False, "standalone": True},
+                ],
+            }
+        )
+        curriculum = _composed_or_none(p, catalog)
+        assert (curriculum is not None) == oracle.feasible(p, catalog, planned=True)
+        if curriculum is not None:
+            assert patients.violations(curriculum, catalog) == []
+            assert validate(curriculum, catalog=catalog).ok

@@ -481,7 +481,13 @@ class Windows:
                     return None  # enters an ordered track in the middle of a module
                 if last[t] >= 0 and (position - last[t] - 1) % len(sequence):
                     return None  # misses a lesson of the track in between
-            if self.order and number == 1:
+            # a patient starts a module at the first lesson of it they receive (lesson 1,
+            # or any lesson of a standalone track they join mid-module)
+            if (
+                self.order
+                and self.requires.get(module)
+                and (number == 1 or all(self.sequence[u][i][0] != module for u, i in received))
+            ):
                 for required in self.requires.get(module, ()):
                     got = {
                         self.sequence[u][i][1]

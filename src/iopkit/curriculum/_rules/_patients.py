@@ -209,7 +209,9 @@ class PatientOrder(Rule):
                     if block.module is None or block.lesson is None or block.module not in catalog:
                         continue
                     skill = catalog.module(block.module)
-                    if block.lesson == 1:
+                    # a patient starts a module at the first lesson of it they receive
+                    # (lesson 1, or any lesson of a standalone track they join mid-module)
+                    if block.lesson == 1 or skill.id not in seen:
                         missing = [
                             r
                             for r in skill.requires
