@@ -659,6 +659,24 @@ _FILL = Catalog(
 )
 
 
+def _mondays(require: list[dict[str, Any]]) -> Program:
+    """A 4-week cycle on Mondays and Wednesdays, 2-week stays admitted every week, with
+    the given requirements."""
+    return Program.from_dict(
+        {
+            "name": "Mondays",
+            "weeks": 4,
+            "cycle": True,
+            "days": ["mon", "wed"],
+            "start": "2027-01-04",
+            "session": {"minutes": {"min": 90, "max": 120}, "opening": ["open"]},
+            "require": require,
+            "admission": {"every": "week"},
+            "stay": {"weeks": 2},
+        }
+    )
+
+
 def _composed_or_none(p: Program, catalog: Catalog) -> Curriculum | None:
     try:
         return compose(p, catalog, budget=60)
@@ -770,21 +788,11 @@ class TestStayBounds:
         sittings, as the oracle does: one 'F2' a week, on Monday one week and Wednesday
         the next, gives every 2-week stay exactly one Monday 'F2'. The stay tracker used
         to count every day and call this infeasible."""
-        p = Program.from_dict(
-            {
-                "name": "Mondays",
-                "weeks": 4,
-                "cycle": True,
-                "days": ["mon", "wed"],
-                "start": "2027-01-04",
-                "session": {"minutes": {"min": 90, "max": 120}, "opening": ["open"]},
-                "require": [
-                    {"activity": "f2", "per": "program", "min": 1, "max": 1, "days": ["mon"]},
-                    {"activity": "f2", "per": "week", "min": 1, "max": 1},
-                ],
-                "admission": {"every": "week"},
-                "stay": {"weeks": 2},
-            }
+        p = _mondays(
+            [
+                {"activity": "f2", "per": "program", "min": 1, "max": 1, "days": ["mon"]},
+                {"activity": "f2", "per": "week", "min": 1, "max": 1},
+            ]
         )
         assert oracle.feasible(p, _FILL, planned=True)
         curriculum = _composed_or_none(p, _FILL)
@@ -796,21 +804,7 @@ class TestStayBounds:
         """Property: a per-stay requirement more than the sessions a stay attends can hold
         is explained at once by arithmetic naming the patient and the requirement alone,
         proven minimal, and the oracle agrees it is infeasible."""
-        p = Program.from_dict(
-            {
-                "name": "Mondays",
-                "weeks": 4,
-                "cycle": True,
-                "days": ["mon", "wed"],
-                "start": "2027-01-04",
-                "session": {"minutes": {"min": 90, "max": 120}, "opening": ["open"]},
-                "require": [
-                    {"activity": "f2", "per": "program", "min": 3, "days": ["mon"]},
-                ],
-                "admission": {"every": "week"},
-                "stay": {"weeks": 2},
-            }
-        )
+        p = _mondays([{"activity": "f2", "per": "program", "min": 3, "days": ["mon"]}])
         assert not oracle.feasible(p, _FILL, planned=True)
         with pytest.raises(InfeasibleError) as info:
             compose(p, _FILL, budget=60)

@@ -195,9 +195,8 @@ class Windows:
         mask = layout.masks[i] if layout.masks else 1
         main = slot.group is None
         admits = main and self._admits(state, slot, pick)
-        counted = layout.filters[i] if layout.filters else -1
         counts = tuple(
-            pick.choice.counts[c.feature] if counted >> bit & 1 else 0
+            pick.choice.counts[c.feature] if self.model.counts_in(layout, i, bit) else 0
             for c, bit in zip(self.counts, self.bits, strict=True)
         )
         event = Event(
@@ -331,9 +330,8 @@ class Windows:
                 if spec.active(slot):
                     lessons[t] += spec.per_session_max
             ceiling = self.ceilings.get(slot.group)
-            counted = layout.filters[i] if layout.filters else -1
             for c, (limit, bit) in enumerate(zip(self.counts, self.bits, strict=True)):
-                if ceiling is not None and counted >> bit & 1:
+                if ceiling is not None and self.model.counts_in(layout, i, bit):
                     gains[c] += ceiling[limit.feature]
         for t, spec in enumerate(self.model.tracks):
             if spec.per_week_max is not None:
