@@ -18,7 +18,7 @@ from iopkit._files._schemas import schema, schema_registry
 from iopkit._modality import TherapyModality
 from iopkit._module import SkillModule
 from iopkit._public import lazy, publish
-from iopkit._session import Block, Session, SessionGroup
+from iopkit._session import Block, Pause, Session, SessionGroup
 from iopkit._types import ActivityKind, Format, Place, Range, Weekday
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ __all__ = [
     "Budget",
     "Catalog",
     "Format",
+    "Pause",
     "Place",
     "Range",
     "Session",

@@ -74,6 +74,9 @@ class Activity:
         materials: What the facilitator needs.
         billing_code: A CPT or HCPCS code, for exports and reports only.
         description: A short neutral description.
+        break_inside: Whether a block of it may hold the session's break inside it (a
+            two-hour skills group with its break in the middle); its service minutes
+            then leave the break out, and it still counts once.
     """
 
     id: str = attrs.field(validator=check_slug)
@@ -90,6 +93,7 @@ class Activity:
         default=None, validator=attrs.validators.optional(check_text)
     )
     description: str = attrs.field(default="", converter=long_text)
+    break_inside: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
 
     @property
     def is_break(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -43,6 +43,47 @@ def _non_negative(_inst: object, attribute: attrs.Attribute[int], value: int) ->
 
 
 @attrs.frozen(kw_only=True)
+class Pause:
+    """The session's break held inside a block (a long lesson with its break in the
+    middle): the block's activity goes on after it.
+
+    Attributes:
+        at: Minutes from the start of the block to the start of the break.
+        minutes: How long the break lasts.
+        activity: The break activity's id.
+        title: The break activity's title.
+    """
+
+    at: int = attrs.field(validator=_positive)
+    minutes: int = attrs.field(validator=_positive)
+    activity: str = attrs.field(validator=check_slug)
+    title: str = attrs.field(converter=nfc, validator=check_text)
+
+    @classmethod
+    def of(cls, activity: Activity, *, at: int, minutes: int | None = None) -> Pause:
+        """A pause of the break ``activity``; ``minutes`` defaults to its shortest length."""
+        return cls(
+            at=at,
+            minutes=activity.minutes.min if minutes is None else minutes,
+            activity=activity.id,
+            title=activity.title,
+        )
+
+    @property
+    def end(self) -> int:
+        """The minute the break ends, from the start of the block."""
+        return self.at + self.minutes
+
+
+def _pause(value: Pause | Mapping[str, object] | None) -> Pause | None:
+    if value is None or isinstance(value, Pause):
+        return value
+    if isinstance(value, Mapping):
+        return Pause(**value)  # type: ignore[arg-type]
+    raise TypeError(f"'pause' must be a Pause or a mapping (got {value!r})")
+
+
+@attrs.frozen(kw_only=True)
 class Block:
     """One activity placed in a session at a start minute, with its length.
 
@@ -61,6 +102,9 @@ class Block:
         lesson: The 1-based lesson number within ``module``, if any.
         track: The name of the program track that placed the lesson, if any.
         objectives: The activity's objectives, for facilitators.
+        pause: The session's break, when the block holds it inside (its activity allows
+            that); ``minutes`` then includes the break and :attr:`service_minutes`
+            leaves it out.
     """
 
     start: int = attrs.field(validator=_non_negative)
@@ -74,8 +118,17 @@ class Block:
     lesson: int | None = None
     track: str | None = None
     objectives: tuple[str, ...] = attrs.field(default=(), converter=nfc_all)
+    pause: Pause | None = attrs.field(default=None, converter=_pause)
 
     def __attrs_post_init__(self) -> None:
+        if self.pause is not None:
+            if self.kind is ActivityKind.BREAK:
+                raise ValueError("a break holds no other break inside it")
+            if self.pause.end >= self.minutes:
+                raise ValueError(
+                    f"the break inside '{self.activity}' ends at minute {self.pause.end} of "
+                    f"a {self.minutes}-minute block: it must end before the block does"
+                )
         if (self.module is None) != (self.lesson is None):
             raise ValueError("a block names both 'module' and 'lesson', or neither")
         if self.lesson is not None and self.lesson < 1:
@@ -93,8 +146,10 @@ class Block:
         module: str | None = None,
         lesson: int | None = None,
         track: str | None = None,
+        pause: Pause | None = None,
     ) -> Block:
-        """A block for ``activity``; ``minutes`` defaults to its shortest length."""
+        """A block for ``activity``; ``minutes`` (the break inside included, if
+        ``pause`` is given) defaults to its shortest length."""
         return cls(
             start=start,
             minutes=activity.minutes.min if minutes is None else minutes,
@@ -107,6 +162,7 @@ class Block:
             lesson=lesson,
             track=track,
             objectives=activity.objectives,
+            pause=pause,
         )
 
     @property
@@ -118,6 +174,14 @@ class Block:
     def is_break(self) -> bool:
         """Whether the block is a break (not a service)."""
         return self.kind is ActivityKind.BREAK
+
+    @property
+    def service_minutes(self) -> int:
+        """Minutes of service: none for a break, the block's length without the break
+        inside it otherwise."""
+        if self.is_break:
+            return 0
+        return self.minutes - (self.pause.minutes if self.pause is not None else 0)
 
 
 def _blocks(value: Iterable[Block]) -> tuple[Block, ...]:
@@ -183,7 +247,7 @@ class SessionGroup:
     @property
     def service_minutes(self) -> int:
         """The length in minutes without breaks."""
-        return sum(b.minutes for b in self.blocks if not b.is_break)
+        return sum(b.service_minutes for b in self.blocks)
 
     @property
     def title(self) -> str:
@@ -244,7 +308,7 @@ class Session:
     @property
     def service_minutes(self) -> int:
         """The length in minutes without breaks (the minutes of service)."""
-        return sum(b.minutes for b in self.blocks if not b.is_break)
+        return sum(b.service_minutes for b in self.blocks)
 
     def _repr_html_(self) -> str:
         from iopkit._display import session_html

@@ -258,8 +258,12 @@ def _build() -> cattrs.Converter:
     conv.register_structure_hook(Catalog, structure_catalog)
     conv.register_unstructure_hook(Catalog, unstructure_catalog)
 
-    # blocks and sessions always write every key: the curriculum format is a public contract
-    conv.register_unstructure_hook(Block, make_dict_unstructure_fn(Block, conv))
+    # blocks and sessions always write every key: the curriculum format is a public
+    # contract; a block writes ``pause`` only when it holds a break, so that curricula
+    # without one read the same as before it existed
+    conv.register_unstructure_hook(
+        Block, make_dict_unstructure_fn(Block, conv, pause=override(omit_if_default=True))
+    )
     conv.register_structure_hook(
         Block, make_dict_structure_fn(Block, conv, _cattrs_forbid_extra_keys=True)
     )

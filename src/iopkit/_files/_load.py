@@ -525,6 +525,7 @@ def weeks_from_document(document: Document) -> list[Week]:
                         lesson=b["lesson"],
                         track=b["track"],
                         objectives=b.get("objectives", ()),
+                        pause=b.get("pause"),
                     )
                 )
             except (ValueError, TypeError) as exc:

@@ -112,7 +112,7 @@ class Selector:
         """Whether the block counts."""
         if block.is_break:
             return False
-        if self.min_minutes is not None and block.minutes < self.min_minutes:
+        if self.min_minutes is not None and block.service_minutes < self.min_minutes:
             return False
         return self.matches_kind(
             block.activity, block.kind, block.modality, block.format, block.module, block.track

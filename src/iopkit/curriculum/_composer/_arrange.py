@@ -68,10 +68,16 @@ def arrangement(
     order: list[int] = []
     state = {"openings": 0, "core": 0, "closings": 0}
     lessons_done: set[int] = set()
+    # a piece cut by a break: its tail comes directly after its head, the break between
+    # (the head ends a run, the tail starts the next) or none (one run holds both)
+    tail_of = {p.part: p.part + 1 for run in runs for p in run if p.head}
+    pending: list[int] = []  # the tail due next, while one is
 
     def doomed(piece: Piece, sequence: list[Piece]) -> bool:
         """Whether what is already placed rules the piece out for good: these limits only
         close as pieces are added, so a remaining piece they rule out ends this branch."""
+        if piece.tail:
+            return False  # it follows its head, which stands where the piece does
         if piece.role == Role.OPENING:
             if state["core"] or state["closings"]:
                 return True
@@ -112,6 +118,10 @@ def arrangement(
         """Whether the piece may come next in the run. Nothing remaining is ``doomed``:
         nothing is before the first piece, and every placement is followed by
         ``hopeless()``, which ends the branch otherwise."""
+        if pending:
+            return piece.part == pending[-1]
+        if piece.tail:
+            return False
         if piece.role != Role.OPENING and state["openings"] < total_openings:
             return False
         if piece.role == Role.CLOSING and state["core"] < total_core:
@@ -153,6 +163,8 @@ def arrangement(
         if not placed[run]:
             return False
         last_piece = placed[run][-1]
+        if last_piece.head:
+            return True  # its tail starts the next run, after the break
         return not any(
             lim.relation == DIRECTLY_BEFORE and _tags(last_piece, lim.x) for lim in limits
         )
@@ -196,6 +208,8 @@ def arrangement(
             unused = [head]
         elif tail is not None and len(unused) > 1:
             unused = [i for i in unused if i != tail]
+        if pending:  # the run that starts with the tail comes next
+            unused = [i for i in unused if any(p.part == pending[-1] for p in remaining[i])]
         tried: set[tuple[Piece, ...]] = set()
         for run in unused:
             shape = tuple(sorted(runs[run]))
@@ -220,11 +234,20 @@ def arrangement(
             placed[run].append(piece)
             role = {Role.OPENING: "openings", Role.CLOSING: "closings"}.get(piece.role, "core")
             state[role] += 1
-            if piece.role == Role.LESSON:
+            counted = piece.role == Role.LESSON and not piece.tail
+            if counted:
                 lessons_done.add(piece.rank)
+            if piece.head:
+                pending.append(tail_of[piece.part])
+            elif piece.tail:
+                pending.pop()
             if not hopeless() and place(run):
                 return True
-            if piece.role == Role.LESSON:
+            if piece.head:
+                pending.pop()
+            elif piece.tail:
+                pending.append(piece.part)
+            if counted:
                 lessons_done.discard(piece.rank)
             state[role] -= 1
             placed[run].pop()

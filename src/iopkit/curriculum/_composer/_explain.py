@@ -195,11 +195,21 @@ def _lesson_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
                 )
             if span is None:
                 continue
-            if breaks is not None and session.breaks is not None and span[0] > session.breaks.after:
+            held = 2 if activity.break_inside else 1  # runs of service it can span
+            if (
+                breaks is not None
+                and session.breaks is not None
+                and span[0] > held * session.breaks.after
+            ):
+                inside = (
+                    f"twice the {breaks.after} service minutes allowed between breaks (it "
+                    "holds at most one break inside it)"
+                    if activity.break_inside
+                    else f"the {breaks.after} service minutes allowed between breaks"
+                )
                 return Conflict(
                     (breaks.id, rule.id),
-                    f"the {span[0] * g}-minute lesson {shown} is longer than the "
-                    f"{breaks.after} service minutes allowed between breaks",
+                    f"the {span[0] * g}-minute lesson {shown} is longer than {inside}",
                     (fact,),
                 )
             if length is not None and span[0] > session.max_service():

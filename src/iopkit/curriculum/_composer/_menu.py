@@ -49,6 +49,21 @@ class Piece(NamedTuple):
     role: Role
     rank: int
     activity: Activity | None  # opening and closing pieces
+    #: Whether it may hold the session's break inside it (lessons and fillers only).
+    spans: bool = False
+    #: 0 for a whole piece; a piece cut by a break inside it is a head (``2k + 1``) and
+    #: its tail (``2k + 2``), which comes directly after it, with the break between.
+    part: int = 0
+
+    @property
+    def head(self) -> bool:
+        """Whether it is the part before the break inside a piece."""
+        return self.part % 2 == 1
+
+    @property
+    def tail(self) -> bool:
+        """Whether it is the part after the break inside a piece."""
+        return self.part > 0 and self.part % 2 == 0
 
 
 class Plan(NamedTuple):
@@ -82,6 +97,8 @@ class FillerClass(NamedTuple):
 
     activities: tuple[Activity, ...]
     variants: tuple[tuple[int, int, tuple[int, ...]], ...]
+    #: Whether its activities may hold the session's break inside them.
+    spans: bool = False
 
 
 Variant = tuple[int, int, tuple[int, ...]]
@@ -115,14 +132,19 @@ def variants(
 
 def filler_classes(session: SessionModel) -> tuple[FillerClass, ...]:
     """Group the session's filler pool into classes no rule tells apart."""
-    groups: dict[tuple[Variant, ...], list[Activity]] = {}
+    groups: dict[tuple[bool, tuple[Variant, ...]], list[Activity]] = {}
+    spanning = session.breaks is not None
     for activity in session.pool:
         span = session.units(activity)
         if span is None:
             continue
-        groups.setdefault(tuple(variants(activity, span, session.features)), []).append(activity)
+        key = (
+            spanning and activity.break_inside,
+            tuple(variants(activity, span, session.features)),
+        )
+        groups.setdefault(key, []).append(activity)
     return tuple(
-        FillerClass(tuple(acts), key)
+        FillerClass(tuple(acts), key[1], key[0])
         for key, acts in sorted(groups.items(), key=lambda kv: kv[1][0].id)
     )
 
@@ -167,16 +189,18 @@ class MenuBook:
         lessons: Sequence[tuple[Variant, ...] | None],
         precedence: frozenset[tuple[int, int]],
         tick: Callable[[int], None],
+        spanning: frozenset[int] = frozenset(),
     ) -> tuple[Choice, ...]:
         """The menu of a session holding lessons with these length variants (or ``None``
-        for a lesson off the grid), ordered by ``precedence`` (pairs of lesson indices)."""
-        key = (tuple(lessons), precedence)
+        for a lesson off the grid), ordered by ``precedence`` (pairs of lesson indices);
+        the lessons in ``spanning`` may hold the session's break inside them."""
+        key = (tuple(lessons), precedence, spanning)
         found = self.menus.get(key)
         if found is not None:
             tick(found[1])
             return found[0]
         counter = _Counter(tick)
-        menu = self._compute(lessons, precedence, counter)
+        menu = self._compute(lessons, precedence, counter, spanning)
         with self.lock:
             if len(self.menus) < MAX_MENUS:
                 self.menus.setdefault(key, (menu, counter.steps))
@@ -196,7 +220,9 @@ class MenuBook:
     def _class_combos(
         self, tick: Callable[[int], None]
     ) -> tuple[
-        list[list[tuple[int, tuple[int, ...], tuple[Piece, ...], tuple[tuple[int, int], ...]]]],
+        list[
+            list[tuple[int, tuple[int, ...], tuple[Piece, ...], tuple[tuple[int, int, int], ...]]]
+        ],
         int,
     ]:
         """For each class, every choice of its members that fits in a session: (low,
@@ -234,11 +260,12 @@ class MenuBook:
                             Role.FILLER,
                             index,
                             None,
+                            cls.spans,
                         )
                         for v in combo
                     )
                     counts = tuple(sum(p.counts[j] for p in pieces) for j in range(width))
-                    part = tuple(sorted((p.lo, p.hi) for p in pieces))
+                    part = tuple(sorted((p.lo, p.hi, int(p.spans)) for p in pieces))
                     combos.append((low, counts, pieces, part))
             combos.sort(key=lambda c: c[0])
             result.append(combos)
@@ -253,14 +280,19 @@ class MenuBook:
         lessons: Sequence[tuple[Variant, ...] | None],
         precedence: frozenset[tuple[int, int]],
         counter: _Counter,
+        spanning: frozenset[int] = frozenset(),
     ) -> tuple[Choice, ...]:
         session = self.session
         if any(span is None for span in lessons):
             return ()
         opening = [self._fixed(a, Role.OPENING, i) for i, a in enumerate(session.opening)]
         closing = [self._fixed(a, Role.CLOSING, i) for i, a in enumerate(session.closing)]
+        spans = session.breaks is not None
         lesson_pieces = [
-            [Piece(lo, hi, counts, Role.LESSON, i, None) for lo, hi, counts in options or ()]
+            [
+                Piece(lo, hi, counts, Role.LESSON, i, None, spans and i in spanning)
+                for lo, hi, counts in options or ()
+            ]
             for i, options in enumerate(lessons)
         ]
         fixed_options = [*opening, *lesson_pieces, *closing]
@@ -298,7 +330,7 @@ class MenuBook:
             fixed_seen = packer.project(fixed) if packer.placing else ()
             if packer.monotone and not self._may_place(fixed_seen, raw, packer):
                 continue  # no choice of fillers can keep the order limits
-            seen: set[tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = set()
+            seen: set[tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]]] = set()
             states = self._filler_profiles(caps, upper, most, counter.tick)
             add = self._add
             for (filler_counts, profile), (lo, fillers) in states.items():
@@ -330,7 +362,9 @@ class MenuBook:
 
     def _filler_profiles(
         self, caps: list[int], upper: list[int | None], most: int, tick: Callable[[int], None]
-    ) -> dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]]:
+    ) -> dict[
+        tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]], tuple[int, tuple[Piece, ...]]
+    ]:
         """Every choice of fillers, merged by (counts, length profile), with the work it
         took: computed once per book and shared by its menus (each menu charges the same
         work, so budgets do not depend on what was computed before)."""
@@ -343,12 +377,12 @@ class MenuBook:
         all_combos, steps = self._class_combos(tick)
         ticked = steps
         states: dict[
-            tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]
+            tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]], tuple[int, tuple[Piece, ...]]
         ] = {(tuple(0 for _ in caps), ()): (0, ())}
         grow = self.space.grow
         for combos in all_combos:
             merged: dict[
-                tuple[tuple[int, ...], tuple[tuple[int, int], ...]],
+                tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]],
                 tuple[int, tuple[Piece, ...]],
             ] = {}
             for (counts, profile), (lo, chosen) in states.items():
@@ -423,7 +457,7 @@ class MenuBook:
                     new_counts = self._sum(counts, extra_counts, caps, upper)
                     if new_counts is None:
                         continue
-                    extra_hi = sum(hi for _, hi in part)
+                    extra_hi = sum(item[1] for item in part)
                     target = grown.setdefault((new_counts, n + len(pieces)), [])
                     for lo, hi, chosen in segments:
                         steps += 1
@@ -617,9 +651,10 @@ class _Packer:
                 yield 0, Plan((pieces,), lo, hi)
             return
         size, capacity = spec.size, spec.after
-        capped = sum(min(capacity, p.hi) for p in pieces)
+        splittable = [i for i, p in enumerate(pieces) if _splittable(p, capacity)]
+        capped = sum(min(capacity * (2 if p.spans else 1), p.hi) for p in pieces)
         first = max(0, math.ceil(low / capacity) - 1) if capacity > 0 else len(pieces)
-        last = len(pieces) - 1 if size > 0 else 0
+        last = len(pieces) - 1 + len(splittable) if size > 0 else 0
         if self.fewest:
             last = min(last, first)
         for breaks in range(first, last + 1):
@@ -641,10 +676,57 @@ class _Packer:
                 if runs is not None:
                     yield breaks, Plan(runs, window_lo, min(high, window_hi))
                 continue
-            found = self._packed(pieces, breaks + 1, window_lo, window_hi)
-            if found is not None:
-                runs, top = found
-                yield breaks, Plan(runs, window_lo, min(top, window_hi))
+            if breaks <= len(pieces) - 1:
+                found = self._packed(pieces, breaks + 1, window_lo, window_hi)
+                if found is not None:
+                    runs, top = found
+                    yield breaks, Plan(runs, window_lo, min(top, window_hi))
+            # breaks inside pieces that may hold one: each such piece cut into a head of
+            # a fixed length and a tail that makes up the rest, the head's length tried
+            # from the middle out (every way of cutting is some head length)
+            for cut in self._cuts(pieces, splittable, breaks, capacity):
+                if covered(breaks, window_lo, bound):
+                    break
+                found = self._packed(cut, breaks + 1, window_lo, window_hi)
+                if found is not None:
+                    runs, top = found
+                    yield breaks, Plan(runs, window_lo, min(top, window_hi))
+
+    def _cuts(
+        self, pieces: tuple[Piece, ...], splittable: list[int], breaks: int, capacity: int
+    ) -> Iterator[tuple[Piece, ...]]:
+        """The pieces with one or more of ``splittable`` cut by a break (at most
+        ``breaks`` of them, as the runs allow), each cut as a head and its tail."""
+        options: list[list[tuple[Piece, Piece] | None]] = []
+        for index in splittable:
+            piece = pieces[index]
+            heads = range(max(1, piece.lo - capacity), min(capacity, piece.hi - 1) + 1)
+            middle = piece.lo / 2
+            ways: list[tuple[Piece, Piece] | None] = [None]
+            for a in sorted(heads, key=lambda a: (abs(a - middle), a)):
+                ways.append(
+                    (
+                        piece._replace(lo=a, hi=a),
+                        piece._replace(lo=max(1, piece.lo - a), hi=min(capacity, piece.hi - a)),
+                    )
+                )
+            options.append(ways)
+        whole = [i for i in range(len(pieces)) if i not in splittable]
+        for chosen in itertools.product(*options):
+            cut = [c for c in chosen if c is not None]
+            if not cut or len(cut) > breaks:
+                continue
+            self.counter.tick(1)
+            result = [pieces[i] for i in whole]
+            result += [
+                p
+                for index, c in zip(splittable, chosen, strict=True)
+                if c is None
+                for p in (pieces[index],)
+            ]
+            for k, (head, tail) in enumerate(cut):
+                result += [head._replace(part=2 * k + 1), tail._replace(part=2 * k + 2)]
+            yield tuple(result)
 
     def _placeable(
         self,
@@ -675,7 +757,10 @@ class _Packer:
             return True
         return all(
             any(
-                y is not x and y.counts[limit.y] > 0 and x.lo + y.lo <= breaks.after for y in pieces
+                y is not x
+                and y.counts[limit.y] > 0
+                and _edge(x, breaks.after) + _edge(y, breaks.after) <= breaks.after
+                for y in pieces
             )
             for limit in self.placing
             if limit.relation == DIRECTLY_BEFORE
@@ -721,8 +806,9 @@ class _Packer:
         return found
 
     def _arranges(self, runs: tuple[tuple[Piece, ...], ...]) -> bool:
-        """Whether the runs can be laid out keeping the session's order limits."""
-        if not self.session.order:
+        """Whether the runs can be laid out keeping the session's order limits (and each
+        piece cut by a break whole around it)."""
+        if not self.session.order and not any(p.part for run in runs for p in run):
             return True
         from iopkit.curriculum._composer._arrange import arrangement
 
@@ -739,9 +825,15 @@ class _Packer:
     ) -> tuple[tuple[tuple[Piece, ...], ...], int] | None:
         order = sorted(
             range(len(pieces)),
-            key=lambda i: (pieces[i].lo, pieces[i].hi, pieces[i].role, pieces[i].rank),
+            key=lambda i: (
+                pieces[i].lo,
+                pieces[i].hi,
+                pieces[i].role,
+                pieces[i].rank,
+                pieces[i].part,
+            ),
         )
-        ordered = bool(self.session.order)
+        ordered = bool(self.session.order) or any(p.part for p in pieces)
         shape = tuple(
             (
                 pieces[i].lo,
@@ -749,6 +841,7 @@ class _Packer:
                 pieces[i].role,
                 pieces[i].rank if pieces[i].role != Role.FILLER else -1,
                 pieces[i].counts if ordered else (),
+                pieces[i].part,
             )
             for i in order
         )
@@ -831,6 +924,18 @@ def _add(intervals: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, 
     return result
 
 
+def _edge(piece: Piece, capacity: int) -> int:
+    """The fewest units of the piece that can stand next to another in one run: a piece
+    that may be cut by a break can leave as little as one unit on that side."""
+    return 1 if _splittable(piece, capacity) else piece.lo
+
+
+def _splittable(piece: Piece, capacity: int) -> bool:
+    """Whether a break can fall inside the piece: it may hold one, is at least two
+    units long, and each part can fit between breaks."""
+    return piece.spans and piece.hi >= 2 and piece.lo <= 2 * capacity and capacity >= 1
+
+
 def _cut(
     pieces: tuple[Piece, ...], count: int, precedence: frozenset[tuple[int, int]]
 ) -> tuple[tuple[Piece, ...], ...] | None:
@@ -903,7 +1008,9 @@ def partition(
         range(n),
         key=lambda i: (pieces[i].role == Role.FILLER, -pieces[i].lo, i),
     )
-    lesson_at = {pieces[i].rank: i for i in range(n) if pieces[i].role == Role.LESSON}
+    lesson_at = {
+        pieces[i].rank: i for i in range(n) if pieces[i].role == Role.LESSON and not pieces[i].tail
+    }
     before: dict[int, list[int]] = {}
     after: dict[int, list[int]] = {}
     for a, b in precedence:
@@ -944,11 +1051,12 @@ def partition(
             # identical fillers are interchangeable: place them in non-decreasing runs
             for before_pos in range(pos):
                 earlier = pieces[order[before_pos]]
-                if earlier.role == Role.FILLER and (earlier.lo, earlier.hi, earlier.rank) == (
-                    piece.lo,
-                    piece.hi,
-                    piece.rank,
-                ):
+                if earlier.role == Role.FILLER and (
+                    earlier.lo,
+                    earlier.hi,
+                    earlier.rank,
+                    earlier.part,
+                ) == (piece.lo, piece.hi, piece.rank, 0):
                     low_bound = max(low_bound, where[order[before_pos]])
         return [r for r in range(low_bound, high_bound + 1) if loads[r] + piece.lo <= capacity]
 
@@ -1037,7 +1145,8 @@ def _greedy(
     # lessons in an order that places each after the lessons it must follow (so its run
     # is never earlier than theirs), smallest rank first among those ready
     waiting = sorted(
-        (i for i in range(n) if pieces[i].role == Role.LESSON), key=lambda i: pieces[i].rank
+        (i for i in range(n) if pieces[i].role == Role.LESSON),
+        key=lambda i: (pieces[i].rank, pieces[i].part),
     )
     lessons: list[int] = []
     while waiting:
@@ -1083,7 +1192,9 @@ def _greedy(
     return value, runs
 
 
-Profiles = dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], tuple[int, tuple[Piece, ...]]]
+Profiles = dict[
+    tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]], tuple[int, tuple[Piece, ...]]
+]
 Intervals = dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]]
 SpaceKey = tuple[tuple[int, ...], tuple[int | None, ...], int]
 
@@ -1097,14 +1208,19 @@ class _FillerSpace:
     def __init__(self, session: SessionModel) -> None:
         self.classes = filler_classes(session)
         self.grow: dict[
-            tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]],
-            tuple[tuple[int, int], ...],
+            tuple[tuple[tuple[int, int, int], ...], tuple[tuple[int, int, int], ...]],
+            tuple[tuple[int, int, int], ...],
         ] = {}
         self.combos: (
             tuple[
                 list[
                     list[
-                        tuple[int, tuple[int, ...], tuple[Piece, ...], tuple[tuple[int, int], ...]]
+                        tuple[
+                            int,
+                            tuple[int, ...],
+                            tuple[Piece, ...],
+                            tuple[tuple[int, int, int], ...],
+                        ]
                     ]
                 ],
                 int,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import attrs
 
 from iopkit._activity import Activity
-from iopkit._session import Block, Session, SessionGroup
+from iopkit._session import Block, Pause, Session, SessionGroup
 from iopkit._types import ActivityKind, Place
 from iopkit.curriculum._composer._arrange import arrangement
 from iopkit.curriculum._composer._menu import FillerClass, Piece, Role
@@ -124,7 +124,7 @@ class Realiser:
             for a in c.activities
         }
         #: Per stream, length and counts: the fillers that are interchangeable there.
-        self.alike: dict[tuple[str | None, int, tuple[int, ...]], tuple[Activity, ...]] = {}
+        self.alike: dict[tuple[str | None, int, tuple[int, ...], bool], tuple[Activity, ...]] = {}
         self.last_session: set[str] = set()
 
     def weeks(self, search: Search) -> list[Week]:
@@ -184,7 +184,7 @@ class Realiser:
         g = model.grid
         plan = pick.choice.plan_for(service)
         ordered = None
-        if session.order:
+        if session.order or any(p.part for run in plan.runs for p in run):
             ordered = arrangement(
                 plan.runs, session.order, pick.precedence, key=lambda p: (p.role, p.rank)
             )
@@ -206,32 +206,68 @@ class Realiser:
             spread(total, [p.lo for p in run], [p.hi for p in run])
             for run, total in zip(plan.runs, run_totals, strict=True)
         ]
+        # a piece cut by a break is one block: its filler is chosen once, for its whole
+        # length, among the fillers that may hold a break
+        whole = {
+            p.part: units
+            for run, units_of_run in zip(plan.runs, lengths, strict=True)
+            for p, units in zip(run, units_of_run, strict=True)
+            if p.part
+        }
         fillers = self._fillers(
             [
-                (piece, units)
+                (piece, units + whole[piece.part + 1] if piece.head else units)
                 for run, units_of_run in zip(plan.runs, lengths, strict=True)
                 for piece, units in zip(run, units_of_run, strict=True)
-                if piece.role == Role.FILLER
+                if piece.role == Role.FILLER and not piece.tail
             ],
             pick,
         )
         blocks: list[Block] = []
         start = 0
+        brk = session.breaks
+        held: tuple[Activity, Piece, int, int] | None = None  # a head, before its tail
+        cut = False
         for index, (run, units_of_run) in enumerate(zip(plan.runs, lengths, strict=True)):
-            if index > 0 and session.breaks is not None:
-                brk = session.breaks
+            if index > 0 and brk is not None and held is None:
                 blocks.append(Block.of(brk.activity, start=start * g, minutes=brk.size * g))
                 start += brk.size
+            if held is not None:
+                cut = True  # the run starts after the break inside the held block
             placed = [
                 (
-                    fillers.pop(0) if piece.role == Role.FILLER else self._activity(piece, pick),
+                    self._activity(piece, pick)
+                    if piece.role != Role.FILLER
+                    else brk.activity  # a tail's: its head's, below
+                    if piece.tail and brk is not None
+                    else fillers.pop(0),
                     piece,
                     units,
                 )
                 for piece, units in zip(run, units_of_run, strict=True)
             ]
             laid_out = placed if ordered is not None else arrange(placed, pick.precedence)
-            for activity, piece, units in laid_out:
+            for shown, piece, units in laid_out:
+                activity = shown
+                if piece.head:
+                    held, cut = (activity, piece, units, start), False
+                    start += units
+                    continue
+                pause = None
+                first = start
+                length = units
+                if piece.tail:
+                    # the head, the break inside the block if the runs part there, then
+                    # this tail: one block
+                    if held is None or start != held[3] + held[2]:  # pragma: no cover
+                        raise RuntimeError("internal error: a block cut out of place")
+                    activity, first = held[0], held[3]
+                    length = held[2] + units
+                    if cut and brk is not None:
+                        pause = Pause.of(brk.activity, at=held[2] * g, minutes=brk.size * g)
+                        length += brk.size
+                        start += brk.size
+                    held = None
                 lesson = None
                 if piece.role == Role.LESSON:
                     t, position = pick.lessons[piece.rank]
@@ -241,11 +277,12 @@ class Realiser:
                 blocks.append(
                     Block.of(
                         activity,
-                        start=start * g,
-                        minutes=units * g,
+                        start=first * g,
+                        minutes=length * g,
                         module=lesson[0] if lesson else None,
                         lesson=lesson[1] if lesson else None,
                         track=lesson[2] if lesson else None,
+                        pause=pause,
                     )
                 )
                 start += units
@@ -276,7 +313,7 @@ class Realiser:
         options = []
         for piece, units in pieces:
             own = self.order[pick.slot.group, piece.rank]
-            alike = self._alike(session, pick.slot.group, units, piece.counts)
+            alike = self._alike(session, pick.slot.group, units, piece.counts, piece.head)
             merged = {a.id: a for a in (*alike, *own)}
             ranked = sorted(
                 merged.values(),
@@ -336,17 +373,24 @@ class Realiser:
         return result
 
     def _alike(
-        self, session: SessionModel, stream: str | None, units: int, counts: tuple[int, ...]
+        self,
+        session: SessionModel,
+        stream: str | None,
+        units: int,
+        counts: tuple[int, ...],
+        cut: bool = False,
     ) -> tuple[Activity, ...]:
         """The fillers of a stream's pool (``session``: a sitting of it; its variants differ
-        only in bounds) that last ``units`` and count ``counts`` there."""
-        key = (stream, units, counts)
+        only in bounds) that last ``units`` and count ``counts`` there (and may hold a
+        break inside them, when ``cut``)."""
+        key = (stream, units, counts, cut)
         found = self.alike.get(key)
         if found is None:
             found = tuple(
                 a
                 for a in session.pool
-                if (span := session.units(a)) is not None
+                if (a.break_inside or not cut)
+                and (span := session.units(a)) is not None
                 and span[0] <= units <= span[1]
                 and tuple(int(f.counts(a, units)) for f in session.features) == counts
             )

@@ -413,13 +413,18 @@ class Search:
             built = self._lessons(combo, run.pointers)
             if built is None:
                 return []
-            _, keys, precedence = built
+            placed, keys, precedence = built
             slot = layout.slots[i]
             stream = (slot.group, slot.variant)
-            menu = self.menus.get((stream, keys, precedence))
+            spans = frozenset(
+                j
+                for j, (t, position) in enumerate(placed)
+                if self.model.tracks[t].activity(position).break_inside
+            )
+            menu = self.menus.get((stream, keys, precedence, spans))
             if menu is None:  # the book charges the menu's work once for this search
-                menu = self.menus[stream, keys, precedence] = self._book(slot).menu(
-                    keys, precedence, self.tick
+                menu = self.menus[stream, keys, precedence, spans] = self._book(slot).menu(
+                    keys, precedence, self.tick, spans
                 )
             pace = PACE_WEIGHT * rank
             return [

@@ -207,6 +207,19 @@ class OpeningClosing(SessionRule):
                 message=f"the session must close with {', '.join(self.closing)} "
                 f"(it closes with {', '.join(tail)})",
             )
+        if not short:
+            frame = [*range(len(self.opening)), *range(len(ids) - len(self.closing), len(ids))]
+            for index in frame:
+                if session.blocks[index].pause is not None:
+                    yield Violation(
+                        rule=self.id,
+                        week=week,
+                        session=session.number,
+                        block=index + 1,
+                        message=f"the {'opening' if index < len(self.opening) else 'closing'} "
+                        f"'{ids[index]}' holds a break inside it: the opening and closing "
+                        "are held whole",
+                    )
 
     def contribute(self, model: ModelBuilder) -> None:
         """Activities pinned to the start and the end of every session."""
@@ -305,7 +318,30 @@ class Breaks(SessionRule):
                     yield loc(message="two breaks follow each other")
                 run = 0
                 continue
-            run += block.minutes
+            pause = block.pause
+            if pause is not None:
+                if self.after is None:
+                    yield loc(
+                        message=f"the program has no break rule, so '{block.activity}' holds "
+                        "no break inside it"
+                    )
+                    run += block.service_minutes
+                    continue
+                if pause.minutes != self.minutes or pause.activity != self.activity:
+                    yield loc(
+                        message=f"breaks are {self.minutes} minutes of '{self.activity}' (the "
+                        f"one inside '{block.activity}' is {pause.minutes} minutes of "
+                        f"'{pause.activity}')",
+                    )
+                run += pause.at
+                if run > self.after:
+                    yield loc(
+                        message=f"{run} service minutes in a row by the break inside "
+                        f"'{block.activity}', but a {self.minutes}-minute break is due at "
+                        f"least every {self.after}",
+                    )
+                run = 0
+            run += block.minutes - (pause.end if pause is not None else 0)
             if self.after is not None and run > self.after:
                 yield loc(
                     message=f"{run} service minutes in a row by the end of '{block.activity}', "
@@ -547,10 +583,16 @@ class Blocks(SessionRule):
                     message=f"'{activity.id}' is {where} in the catalog, but the block says "
                     f"{said_text}"
                 )
-            if not activity.is_break and block.minutes not in activity.minutes:
+            if block.pause is not None and not activity.break_inside:
+                yield loc(
+                    message=f"{title(context, activity.id)} holds a break inside it, but the "
+                    "catalog does not allow it one (break_inside)",
+                )
+            if not activity.is_break and block.service_minutes not in activity.minutes:
+                kept = " of service" if block.pause is not None else ""
                 yield loc(
                     message=f"{title(context, activity.id)} lasts "
-                    f"{activity.minutes.describe('minutes')}, not {block.minutes}",
+                    f"{activity.minutes.describe('minutes')}, not {block.service_minutes}{kept}",
                 )
 
     def contribute(self, model: ModelBuilder) -> None:
@@ -649,6 +691,17 @@ class Grid(SessionRule):
                     block=index,
                     message=f"'{block.activity}' starts at minute {block.start} and lasts "
                     f"{block.minutes} minutes: not on the {self.minutes}-minute grid",
+                )
+            pause = block.pause
+            if pause is not None and (pause.at % self.minutes or pause.minutes % self.minutes):
+                yield Violation(
+                    rule=self.id,
+                    week=week,
+                    session=session.number,
+                    block=index,
+                    message=f"the break inside '{block.activity}' starts {pause.at} minutes "
+                    f"into it and lasts {pause.minutes} minutes: not on the "
+                    f"{self.minutes}-minute grid",
                 )
 
     def contribute(self, model: ModelBuilder) -> None:
