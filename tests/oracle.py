@@ -15,7 +15,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from iopkit import Block, Catalog, Place, Session, SessionGroup, Weekday
+from iopkit import Block, Catalog, Pause, Place, Session, SessionGroup, Weekday
 from iopkit.curriculum import Count, Curriculum, Per, Program, Track, Week
 from iopkit.curriculum import profiles as builtin_profiles
 from iopkit.curriculum._program import Every, Group, PatientWeeks
@@ -51,12 +51,17 @@ def feasible(
     composer ("How the composer plans for every patient"), which make it stricter than the
     rules: the answer is then the one the composer must give.
     """
-    if _is_open(program):
+    if _is_open(program, catalog):
         return _open_feasible(program, catalog, seconds, planned=planned)
     if any(_lesson_selector(r.selector) for r in program.require):
         raise NotImplementedError(
             "the version 0.1 model does not count lessons by module or track: "
             "with make-up days or rolling_admission, such a selector is not modelled"
+        )
+    if _spanning(program, catalog):
+        raise NotImplementedError(
+            "the version 0.1 model has no breaks inside activities: with make-up days or "
+            "rolling_admission, break_inside is not modelled"
         )
     if _designed(program):
         raise NotImplementedError(
@@ -473,20 +478,30 @@ def feasible(
 # Where the page leaves a choice open, a comment starting "Reading:" says which one is made.
 
 
-def _is_open(program: Program) -> bool:
+def _is_open(program: Program, catalog: Catalog | None = None) -> bool:
     """Whether the program uses anything the version 0.1 model below does not state:
     admission, groups, phases, profiles or selectors of lessons (by module or track).
     The open model states all of them (and a closed cohort too), but not make-up days or
     rolling_admission."""
     simple = not program.makeup_days and program.rolling_admission is None
     return (
-        program.admission is not None
+        (simple and catalog is not None and _spanning(program, catalog))
+        or program.admission is not None
         or bool(program.groups)
         or any(r.patient_weeks is not None for r in program.require)
         or (simple and bool(program.profiles))
         or (simple and any(_lesson_selector(r.selector) for r in program.require))
         or (simple and _designed(program))
     )
+
+
+def _spanning(program: Program, catalog: Catalog) -> bool:
+    """Whether a break could fall inside some activity of the catalog (the 0.1 model
+    below does not state that)."""
+    if program.session.breaks is None:
+        return False
+    lessons = (les for mod in catalog.modules for les in mod.lessons)
+    return any(a.break_inside for a in (*catalog.activities, *lessons))
 
 
 def _designed(program: Program) -> bool:
@@ -544,6 +559,10 @@ class _Item:
     part: tuple[int, int] = (1, 0)  # (0, n): n-th opening; (2, n): n-th closing
     lesson: tuple[str, int] | None = None  # (module, lesson number) of a lesson
     track: str | None = None  # the track teaching the lesson
+    # a break inside it: 1 when the session's break falls inside the item (then it ends
+    # one segment, ``head`` minutes of it there, and starts the next), else 0
+    split: Any = 0
+    head: Any = None
 
 
 @dataclasses.dataclass
@@ -812,14 +831,26 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
             + len(fillers)
             + sum(tr.per_max for tr in tracks if x in tr.active)
         )
-        nb_max = max(0, min(max_items - 1, hi // brk.minutes)) if brk is not None else 0
+        # a break falls between two items, or inside an item that may hold one
+        spanning = sum(
+            1
+            for a in (*fillers, *(tracks[t].seq[q % len(tracks[t].seq)][2] for t, q in candidates))
+            if a.break_inside
+        )
+        nb_max = max(0, min(max_items - 1 + spanning, hi // brk.minutes)) if brk is not None else 0
         b = m.NewIntVar(0, nb_max, f"nb{x}")
         sitting.breaks = b
         if brk is not None and brk.minutes % grid:
             m.Add(b == 0)  # a break off the time grid cannot be placed
 
         def item(
-            activity: Any, used: Any, tag: str, x: int = x, b: Any = b, nb_max: int = nb_max
+            activity: Any,
+            used: Any,
+            tag: str,
+            x: int = x,
+            b: Any = b,
+            nb_max: int = nb_max,
+            frame: bool = False,
         ) -> _Item:
             lo_a, hi_a = activity.minutes.min, activity.minutes.max
             steps = m.NewIntVar(0, hi_a // grid, f"U{x}{tag}")
@@ -846,17 +877,37 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
             # track's, a prerequisite before what needs it) get increasing ranks
             rank = m.NewIntVar(0, (nb_max + 1) * _RANKS - 1, f"rank{x}{tag}")
             m.Add(rank >= _RANKS * seg)
-            m.Add(rank < _RANKS * (seg + 1))
             made = _Item(activity, used, length, seg, segs, rank)
+            # Reading ("Lessons that span a break" in the file-format reference): an
+            # activity with break_inside, other than an opening or closing one, may hold
+            # the session's break inside it, once, with service on both sides; it then
+            # ends its segment (the last rank of it) and begins the next.
+            if brk is not None and activity.break_inside and not frame and nb_max > 0:
+                split = m.NewBoolVar(f"split{x}{tag}")
+                if used is not True:
+                    m.AddImplication(split, used)
+                head = m.NewIntVar(0, hi_a, f"H{x}{tag}")
+                hsteps = m.NewIntVar(0, hi_a // grid, f"HU{x}{tag}")
+                m.Add(head == grid * hsteps)
+                m.Add(head == length).OnlyEnforceIf(split.Not())
+                m.Add(head >= grid).OnlyEnforceIf(split)
+                m.Add(head <= length - grid).OnlyEnforceIf(split)
+                m.Add(b >= seg + 1).OnlyEnforceIf(split)
+                m.Add(rank == _RANKS * (seg + 1) - 1).OnlyEnforceIf(split)
+                m.Add(rank <= _RANKS * (seg + 1) - 2).OnlyEnforceIf(split.Not())
+                made.split, made.head = split, head
+            else:
+                m.Add(rank <= _RANKS * (seg + 1) - 2)
+                made.head = length
             sitting.items.append(made)
             return made
 
         for n, a in enumerate(opening):
-            made = item(a, True, f"o{n}")
+            made = item(a, True, f"o{n}", frame=True)
             made.part = (0, n)
             m.Add(made.seg == 0)
         for n, a in enumerate(closing):
-            made = item(a, True, f"c{n}")
+            made = item(a, True, f"c{n}", frame=True)
             made.part = (2, n)
             m.Add(made.seg == b)
         for a in fillers:
@@ -868,18 +919,38 @@ def _open_model(program: Program, catalog: Catalog, *, planned: bool = False) ->
             made.track = tracks[t].track.name
             z[(t, q, x)] = made
 
-        # every segment up to b is non-empty and holds at most `after` service minutes
+        # every segment up to b is non-empty and holds at most `after` service minutes;
+        # an item cut by a break has its head in its segment and the rest in the next
+        tails: list[list[Any]] = [[] for _ in range(nb_max + 1)]
+        for it in sitting.items:
+            if isinstance(it.split, int):
+                continue
+            for k in range(nb_max):
+                lit = m.NewBoolVar("tail")
+                m.AddBoolAnd([it.segs[k], it.split]).OnlyEnforceIf(lit)
+                m.AddBoolOr([it.segs[k].Not(), it.split.Not()]).OnlyEnforceIf(lit.Not())
+                tails[k + 1].append((it, lit))
+            m.Add(it.split == 0).OnlyEnforceIf(it.segs[nb_max])
         for k in range(nb_max + 1):
             on = m.NewBoolVar(f"ge{x}{k}")
             m.Add(b >= k).OnlyEnforceIf(on)
             m.Add(b < k).OnlyEnforceIf(on.Not())
-            m.Add(sum(it.segs[k] for it in sitting.items) >= 1).OnlyEnforceIf(on)
+            m.Add(
+                sum(it.segs[k] for it in sitting.items) + sum(lit for _, lit in tails[k]) >= 1
+            ).OnlyEnforceIf(on)
+            if k < nb_max:  # at most one item is cut by the break that ends segment k
+                m.Add(sum(lit for _, lit in tails[k + 1]) <= 1)
             if brk is not None:
                 parts = []
                 for it in sitting.items:
                     part = m.NewIntVar(0, it.activity.minutes.max, "part")
-                    m.Add(part == it.length).OnlyEnforceIf(it.segs[k])
+                    m.Add(part == it.head).OnlyEnforceIf(it.segs[k])
                     m.Add(part == 0).OnlyEnforceIf(it.segs[k].Not())
+                    parts.append(part)
+                for it, lit in tails[k]:
+                    part = m.NewIntVar(0, it.activity.minutes.max, "rest")
+                    m.Add(part == it.length - it.head).OnlyEnforceIf(lit)
+                    m.Add(part == 0).OnlyEnforceIf(lit.Not())
                     parts.append(part)
                 m.Add(sum(parts) <= brk.after)
         service = sum(it.length for it in sitting.items)
@@ -1316,7 +1387,8 @@ def _order_sitting(m: cp_model.CpModel, sitting: _Sitting, entries: Any) -> None
                     way = m.NewBoolVar("next")
                     m.AddImplication(way, used[j])
                     m.Add(pos[j] == pos[i] + 1).OnlyEnforceIf(way)
-                    m.Add(items[j].seg == items[i].seg).OnlyEnforceIf(way)
+                    # no break between: j starts in the segment where i ends
+                    m.Add(items[j].seg == items[i].seg + items[i].split).OnlyEnforceIf(way)
                     ways.append(way)
                 m.AddBoolOr(ways or [m.NewConstant(0)]).OnlyEnforceIf(used[i])
         elif entry.not_directly_after is not None:
@@ -1328,7 +1400,9 @@ def _order_sitting(m: cp_model.CpModel, sitting: _Sitting, entries: Any) -> None
                     after = m.NewBoolVar("after")
                     m.Add(pos[i] == pos[j] + 1).OnlyEnforceIf(after)
                     m.Add(pos[i] != pos[j] + 1).OnlyEnforceIf(after.Not())
-                    m.Add(items[i].seg != items[j].seg).OnlyEnforceIf([after, *both(i, j)])
+                    m.Add(items[i].seg != items[j].seg + items[j].split).OnlyEnforceIf(
+                        [after, *both(i, j)]
+                    )
 
 
 def _any(m: cp_model.CpModel, lits: list[Any]) -> Any:
@@ -1375,6 +1449,14 @@ def witness(
                 segment += 1
             module, lesson = it.lesson or (None, None)
             minutes = solver.Value(it.length)
+            pause = None
+            if not isinstance(it.split, int) and solver.Value(it.split):
+                assert brk is not None
+                pause = Pause.of(
+                    catalog.activity(brk.activity), at=solver.Value(it.head), minutes=brk.minutes
+                )
+                minutes += brk.minutes
+                segment += 1  # the item ends after the break that ends its segment
             made.append(
                 Block.of(
                     it.activity,
@@ -1383,6 +1465,7 @@ def witness(
                     module=module,
                     lesson=lesson,
                     track=it.track,
+                    pause=pause,
                 )
             )
             start += minutes

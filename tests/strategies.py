@@ -208,8 +208,10 @@ SMALL_KINDS = [
 
 
 @st.composite
-def small_catalogs(draw: st.DrawFn) -> Catalog:
-    """A small catalog for composer tests: a few fillers, a break, up to two modules."""
+def small_catalogs(draw: st.DrawFn, *, spanning: bool = False) -> Catalog:
+    """A small catalog for composer tests: a few fillers, a break, up to two modules.
+    With ``spanning``, some fillers and lessons are long and may hold a break inside
+    them (``break_inside``)."""
     modality = TherapyModality(id="m", name="M")
     count = draw(st.integers(1, 4))
     acts = [
@@ -218,7 +220,7 @@ def small_catalogs(draw: st.DrawFn) -> Catalog:
         Activity(id="pause", title="Pause", kind="break", minutes=10),
     ]
     for i in range(count):
-        low = draw(st.sampled_from([15, 20, 30, 45]))
+        low = draw(st.sampled_from([15, 20, 30, 45, *([60, 75, 90] if spanning else [])]))
         high = draw(st.sampled_from([low, low, low + 15, low + 30]))
         acts.append(
             Activity(
@@ -228,6 +230,7 @@ def small_catalogs(draw: st.DrawFn) -> Catalog:
                 format=draw(st.sampled_from([Format.GROUP, Format.GROUP, Format.INDIVIDUAL])),
                 minutes=Range(min=low, max=high),
                 modality=draw(st.sampled_from([None, "m"])),
+                break_inside=spanning and draw(st.booleans()),
             )
         )
     modules = []
@@ -239,8 +242,13 @@ def small_catalogs(draw: st.DrawFn) -> Catalog:
                 kind=draw(
                     st.sampled_from([ActivityKind.SKILLS_TRAINING, ActivityKind.PSYCHOEDUCATION])
                 ),
-                minutes=draw(st.sampled_from([30, 45, Range(min=30, max=45)])),
+                minutes=draw(
+                    st.sampled_from(
+                        [30, 45, Range(min=30, max=45), *([75, 100, 120] if spanning else [])]
+                    )
+                ),
                 modality="m",
+                break_inside=spanning and draw(st.booleans()),
             )
             for k in range(draw(st.integers(1, 3)))
         )
@@ -254,7 +262,7 @@ def small_catalogs(draw: st.DrawFn) -> Catalog:
 
 
 @st.composite
-def small_programs(draw: st.DrawFn, *, rolling: bool = True):  # type: ignore[no-untyped-def]
+def small_programs(draw: st.DrawFn, *, rolling: bool = True, spanning: bool = False):  # type: ignore[no-untyped-def]
     """``(program, catalog)``: a small random program over a small random catalog.
 
     Small enough for an exact CP-SAT model to settle quickly, varied enough to reach
@@ -277,7 +285,7 @@ def small_programs(draw: st.DrawFn, *, rolling: bool = True):  # type: ignore[no
         Weeks,
     )
 
-    catalog = draw(small_catalogs())
+    catalog = draw(small_catalogs(spanning=spanning))
     weeks = draw(st.integers(1, 3))
     days = tuple(
         draw(
@@ -294,13 +302,13 @@ def small_programs(draw: st.DrawFn, *, rolling: bool = True):  # type: ignore[no
         week = draw(st.integers(1, weeks))
         closures = (start + dt.timedelta(weeks=week - 1, days=Weekday(day).position),)
         makeup = tuple(draw(st.lists(st.sampled_from(["fri", "sat"]), max_size=1)))
-    low = draw(st.sampled_from([45, 60, 90, 120]))
+    low = draw(st.sampled_from([45, 60, 90, 120, *([150, 180] if spanning else [])]))
     high = low + draw(st.sampled_from([0, 15, 30, 60]))
     opening = ("open",) if draw(st.booleans()) else ()
     closing = ("close",) if draw(st.booleans()) else ()
     breaks = (
         BreakRule(after=draw(st.sampled_from([45, 60, 90])), minutes=10, activity="pause")
-        if draw(st.booleans())
+        if spanning or draw(st.booleans())
         else None
     )
     weekly = WeeklyMinutes()

@@ -556,3 +556,188 @@ class TestRegressions:
         )
         curriculum = compose(program)
         assert validate(curriculum).ok
+
+
+# -- lessons that span a break ----------------------------------------------------------------
+
+
+def _spanning_program(lesson_minutes: int = 120, after: int = 90):  # type: ignore[no-untyped-def]
+    """A DBT-shaped evening: a two-hour skills lesson, breaks due every ``after`` minutes,
+    the lesson allowed to hold the break inside it."""
+    import datetime as dt
+
+    from iopkit import Activity, Catalog, SkillModule, TherapyModality
+    from iopkit.curriculum import BreakRule, Program, SessionShape, Track
+
+    catalog = Catalog(
+        modalities=[TherapyModality(id="m", name="M")],
+        activities=[
+            Activity(id="open", title="Open", kind="check-in", minutes=15),
+            Activity(id="close", title="Close", kind="wrap-up", minutes=15),
+            Activity(id="pause", title="Pause", kind="break", minutes=10),
+            Activity(id="talk", title="Talk", kind="process-group", minutes={"min": 15, "max": 60}),
+            Activity(
+                id="art", title="Art", kind="expressive-therapy", minutes={"min": 30, "max": 60}
+            ),
+            Activity(id="walk", title="Walk", kind="mindfulness", minutes={"min": 15, "max": 45}),
+        ],
+        modules=[
+            SkillModule(
+                id="skills",
+                title="Skills",
+                modality="m",
+                lessons=[
+                    Activity(
+                        id=f"skills-{k}",
+                        title=f"Skills {k}",
+                        kind="skills-training",
+                        minutes=lesson_minutes,
+                        modality="m",
+                        break_inside=True,
+                    )
+                    for k in (1, 2, 3)
+                ],
+            )
+        ],
+    )
+    program = Program(
+        name="Evening",
+        weeks=2,
+        days=("mon", "wed"),
+        start=dt.date(2027, 1, 4),
+        session=SessionShape(
+            minutes={"min": 180, "max": 180},
+            opening=("open",),
+            closing=("close",),
+            breaks=BreakRule(after=after, minutes=10, activity="pause"),
+        ),
+        tracks=(Track(name="DBT", modules=("skills",), per_session={"min": 0, "max": 1}),),
+        catalog=catalog,
+    )
+    return program
+
+
+class TestLessonsThatSpanABreak:
+    def test_a_two_hour_lesson_holds_the_break(self):
+        """A 120-minute lesson with breaks due every 90 service minutes composes: it is one
+        block, the break inside it, its service minutes the catalog's 120, and the
+        validator agrees (before break_inside, no curriculum existed)."""
+        program = _spanning_program()
+        curriculum = compose(program)
+        assert validate(curriculum).ok
+        held = [b for _, s_ in curriculum.sessions() for b in s_.blocks if b.pause is not None]
+        assert held, "no lesson holds a break"
+        for block in held:
+            assert block.module == "skills"
+            assert block.service_minutes == 120
+            assert block.minutes == 130
+            assert block.pause.activity == "pause"
+            assert block.pause.minutes == 10
+        without = attrs.evolve(
+            program.catalog,
+            modules=[
+                attrs.evolve(
+                    m,
+                    lessons=[attrs.evolve(a, break_inside=False) for a in m.lessons],
+                )
+                for m in program.catalog.modules
+            ],
+        )
+        with pytest.raises(InfeasibleError) as caught:
+            compose(attrs.evolve(program, catalog=without))
+        assert "longer than the 90 service minutes allowed between breaks" in str(caught.value)
+
+    def test_explanation_names_a_lesson_too_long_even_with_a_break(self):
+        """A lesson that would need two breaks inside it is named, with the reason."""
+        with pytest.raises(InfeasibleError) as caught:
+            compose(_spanning_program(lesson_minutes=150, after=60))
+        assert (
+            "the 150-minute lesson 'Skills 1' is longer than twice the 60 service minutes "
+            "allowed between breaks" in str(caught.value)
+        )
+
+    @given(st.data())
+    def test_validator_catches_a_break_moved_or_not_allowed(self, data):
+        """Property: in a composed curriculum, moving the break inside a lesson so that too
+        many service minutes come before it is a 'session.breaks' violation at that block,
+        and a break inside an activity the catalog does not let hold one is a 'blocks'
+        violation at that block."""
+        program = _spanning_program()
+        curriculum = compose(program)
+        places = [
+            (w.number, i, k)
+            for w in curriculum.weeks
+            for i, session in enumerate(w.sessions)
+            for k, block in enumerate(session.blocks)
+            if block.pause is not None
+        ]
+        week_no, i, k = data.draw(st.sampled_from(places))
+        week = curriculum.weeks[week_no - 1]
+        session = week.sessions[i]
+        block = session.blocks[k]
+        before = sum(b.service_minutes for b in session.blocks[:k] if not b.is_break)
+        if data.draw(st.booleans()):
+            # everything before the break, up to the last grid step of the block
+            late = block.minutes - block.pause.minutes - 5
+            assume(before + late > 90)
+            changed = attrs.evolve(block, pause=attrs.evolve(block.pause, at=late))
+            rule = "session.breaks"
+        else:
+            changed = attrs.evolve(
+                block,
+                activity="talk",
+                title="Talk",
+                kind="process-group",
+                module=None,
+                lesson=None,
+                track=None,
+            )
+            rule = "blocks"
+        blocks = list(session.blocks)
+        blocks[k] = changed
+        sessions = list(week.sessions)
+        sessions[i] = attrs.evolve(session, blocks=tuple(blocks))
+        weeks = list(curriculum.weeks)
+        weeks[week_no - 1] = attrs.evolve(week, sessions=tuple(sessions))
+        report = validate(attrs.evolve(curriculum, weeks=tuple(weeks)))
+        found = [v for v in report.violations if v.rule == rule]
+        assert any(
+            v.week == week_no and v.session == session.number and v.block == k + 1 for v in found
+        ), report.violations
+
+    def test_the_break_round_trips_and_every_export_shows_it(self, tmp_path):
+        """The JSON file keeps the break inside the block (and reads back equal); the
+        Markdown, HTML, iCalendar and CSV exports show it inside the lesson, with its clock
+        times, and CSV gives the lesson's service minutes."""
+        from iopkit._files._load import load_curriculum
+        from iopkit.export import to_csv, to_html, to_ics, to_json, to_markdown
+
+        curriculum = compose(_spanning_program())
+        path = tmp_path / "c.json"
+        path.write_text(to_json(curriculum), encoding="utf-8")
+        assert load_curriculum(path).weeks == curriculum.weeks
+        session = curriculum.weeks[0].sessions[0]
+        block = next(b for b in session.blocks if b.pause is not None)
+        first = 9 * 60 + block.start + block.pause.at
+        shown = f"{first // 60:02d}:{first % 60:02d}\u2013{(first + 10) // 60:02d}:{(first + 10) % 60:02d}"
+        ics = to_ics(curriculum).decode("utf-8").replace("\r\n ", "")  # unfolded
+        for text in (to_markdown(curriculum), to_html(curriculum), ics):
+            assert f"Pause {shown} inside" in text
+        rows = [r for r in to_csv(curriculum).splitlines() if ",skills-" in r]
+        assert any(r.endswith(f",120,{shown}") for r in rows)
+
+    @settings(max_examples=ORACLE_EXAMPLES)
+    @given(s.small_programs(rolling=False, spanning=True))
+    def test_composer_agrees_with_cp_sat(self, drawn):
+        """Property: for random programs whose long lessons and fillers may hold a break
+        inside them, the composer finds a curriculum exactly when the CP-SAT oracle does,
+        and what it finds is valid."""
+        program, catalog = drawn
+        assume(not program.makeup_days)
+        try:
+            curriculum = compose(program, catalog, budget=60)
+        except InfeasibleError:
+            curriculum = None
+        if curriculum is not None:
+            assert validate(curriculum, catalog=catalog).ok
+        assert (curriculum is not None) == oracle.feasible(program, catalog, 60)

@@ -55,6 +55,17 @@ _fragments = itertools.count(1)
 # -- the frame ---------------------------------------------------------------------------------
 
 
+def _pause(block: Block) -> str:
+    """The break a block holds inside it, as minutes from the session's start."""
+    pause = block.pause
+    if pause is None:
+        return ""
+    first = block.start + pause.at
+    return escape(
+        f" ({one_line(pause.title)} {_offset(first)}\u2013{_offset(first + pause.minutes)} inside)"
+    )
+
+
 def scoped_css(css: str, scope: str = _SCOPE) -> str:
     """``css`` with every rule applied only inside ``scope``: ``:root`` becomes the scope,
     other selectors are prefixed with it, and page-level rules (``body``, ``@page``,
@@ -200,7 +211,7 @@ def _session_alone(session: Session) -> str:
         )
         cells = (
             f'<td class="time">{_offset(block.start)}\u2013{_offset(block.end)}</td>'
-            f'<th scope="row">{escape(one_line(block.title))}{lesson}</th>'
+            f'<th scope="row">{escape(one_line(block.title))}{_pause(block)}{lesson}</th>'
             f'<td class="num">{duration(block.minutes)}</td>'
         )
         if block.is_break:

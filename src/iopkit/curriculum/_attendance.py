@@ -1298,9 +1298,11 @@ class _Layout:
     __slots__ = (
         "groups",
         "index",
+        "inside",
         "items",
         "minutes",
         "offset",
+        "pauses",
         "planned",
         "position",
         "service",
@@ -1314,6 +1316,13 @@ class _Layout:
     def __init__(self, visit: Visit) -> None:
         self.items = visit.blocks
         self.minutes = tuple(item.block.minutes for item in visit.blocks)
+        #: Per block, the break inside it as (first minute in the block, minutes).
+        self.pauses = tuple(
+            (p.at, p.minutes) if (p := item.block.pause) is not None else None
+            for item in visit.blocks
+        )
+        #: Per block, the minutes of a break inside it (not service).
+        self.inside = tuple(p[1] if p is not None else 0 for p in self.pauses)
         self.service = tuple(not item.block.is_break for item in visit.blocks)
         self.groups = tuple(item.group for item in visit.blocks)
         index: list[int] = []
@@ -1334,12 +1343,10 @@ class _Layout:
         self.position = tuple(position)
         self.sizes = within
         self.wall = at
-        self.planned = sum(m for m, s in zip(self.minutes, self.service, strict=True) if s)
+        self.planned = sum(item.block.service_minutes for item in visit.blocks)
         self.sitting = _sitting_group(visit)
         self.sitting_planned = sum(
-            m
-            for m, s, g in zip(self.minutes, self.service, self.groups, strict=True)
-            if s and g == self.sitting
+            item.block.service_minutes for item in visit.blocks if item.group == self.sitting
         )
         self.zeros = (0,) * len(self.minutes)
 
@@ -1348,7 +1355,17 @@ class _Received:
     """What a patient received of one visit: minutes of each of its blocks, in the
     visit's order, with their sums."""
 
-    __slots__ = ("excused", "future", "kept", "layout", "recorded", "service", "visit", "wall")
+    __slots__ = (
+        "excused",
+        "future",
+        "inside",
+        "kept",
+        "layout",
+        "recorded",
+        "service",
+        "visit",
+        "wall",
+    )
 
     def __init__(
         self,
@@ -1359,10 +1376,13 @@ class _Received:
         recorded: bool,
         excused: bool = False,
         future: bool = False,
+        inside: tuple[int, ...] | None = None,
     ) -> None:
         self.visit = visit
         self.layout = layout
         self.kept = kept
+        #: Per block, the minutes received of a break inside it (not service).
+        self.inside = inside if inside is not None else layout.inside
         self.recorded = recorded
         self.excused = excused
         self.future = future
@@ -1370,23 +1390,31 @@ class _Received:
             self.wall, self.service = layout.wall, layout.planned
         elif kept is layout.zeros:
             self.wall = self.service = 0
+            self.inside = layout.zeros
         else:
             self.wall = sum(kept)
-            self.service = sum(k for k, s in zip(kept, layout.service, strict=True) if s)
+            self.service = sum(
+                k - i for k, i, s in zip(kept, self.inside, layout.service, strict=True) if s
+            )
 
     def sitting_service(self) -> int:
         """Service minutes received of the visit's sitting (main blocks or the group
         beside them), as long sessions count them."""
         layout = self.layout
         return sum(
-            k
-            for k, s, g in zip(self.kept, layout.service, layout.groups, strict=True)
+            k - i
+            for k, i, s, g in zip(
+                self.kept, self.inside, layout.service, layout.groups, strict=True
+            )
             if s and g == layout.sitting
         )
 
     def pairs(self) -> Iterator[tuple[Any, int]]:
-        """``(visit block, minutes received)`` for each block."""
-        return zip(self.layout.items, self.kept, strict=True)
+        """``(visit block, minutes of service received)`` for each block."""
+        return (
+            (item, k - i)
+            for item, k, i in zip(self.layout.items, self.kept, self.inside, strict=True)
+        )
 
 
 def _receive(
@@ -1416,23 +1444,34 @@ def _receive(
     session_keep = _kept(session_row.record, layout.wall) if session_row else None
     sitting_keep = {g: _kept(r.record, layout.sizes.get(g, 0)) for g, r in sitting_rows.items()}
     kept: list[int] = []
-    for group, here, minutes, offset, position in zip(
-        layout.groups, layout.index, layout.minutes, layout.offset, layout.position, strict=True
+    inside: list[int] = []  # of which minutes of a break inside the block
+    for group, here, minutes, pause, offset, position in zip(
+        layout.groups,
+        layout.index,
+        layout.minutes,
+        layout.pauses,
+        layout.offset,
+        layout.position,
+        strict=True,
     ):
         block_row = block_rows.get((group, here))
         if block_row is not None:
-            low, high = _kept(block_row.record, minutes)
-            kept.append(max(0, high - low))
+            start, (low, high) = 0, _kept(block_row.record, minutes)
         elif group in sitting_keep:
-            low, high = sitting_keep[group]
-            kept.append(_span_overlap(offset, minutes, low, high))
+            start, (low, high) = offset, sitting_keep[group]
         elif session_keep is not None:
-            low, high = session_keep
-            kept.append(_span_overlap(position, minutes, low, high))
+            start, (low, high) = position, session_keep
         else:
             kept.append(minutes if default else 0)
+            inside.append(pause[1] if default and pause is not None else 0)
+            continue
+        kept.append(_span_overlap(start, minutes, low, high))
+        held = 0 if pause is None else _span_overlap(start + pause[0], pause[1], low, high)
+        inside.append(held)
     excused = all(r.record.status is AttendanceStatus.EXCUSED for r in rows)
-    return _Received(visit, layout, tuple(kept), recorded=True, excused=excused)
+    return _Received(
+        visit, layout, tuple(kept), recorded=True, excused=excused, inside=tuple(inside)
+    )
 
 
 def _span_overlap(start: int, minutes: int, low: int, high: int) -> int:
@@ -1441,7 +1480,7 @@ def _span_overlap(start: int, minutes: int, low: int, high: int) -> int:
 
 def _counts(item_block: Block, kept: int) -> bool:
     """Whether a block counts as received."""
-    return kept > 0 and kept >= RECEIVED_SHARE * item_block.minutes
+    return kept > 0 and kept >= RECEIVED_SHARE * item_block.service_minutes
 
 
 def _matches(requirement: Requirement, block: Block, kept: int) -> bool:
@@ -1511,7 +1550,11 @@ class _Checker:
         if found is None:
             matching = [
                 item.group
-                for item, minutes in zip(layout.items, layout.minutes, strict=True)
+                for item, minutes in zip(
+                    layout.items,
+                    (item.block.service_minutes for item in layout.items),
+                    strict=True,
+                )
                 if _matches(requirement, item.block, minutes)
             ]
             found = (len(matching), sum(1 for g in matching if g == layout.sitting))

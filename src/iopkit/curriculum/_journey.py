@@ -71,7 +71,7 @@ class Visit:
     @property
     def service_minutes(self) -> int:
         """Service minutes the patient attends (breaks excluded)."""
-        return sum(v.block.minutes for v in self.blocks if not v.block.is_break)
+        return sum(v.block.service_minutes for v in self.blocks)
 
     @property
     def minutes(self) -> int:
@@ -81,7 +81,7 @@ class Visit:
     @property
     def sitting_service_minutes(self) -> int:
         """Service minutes of :attr:`sitting`."""
-        return sum(b.minutes for b in self.sitting if not b.is_break)
+        return sum(b.service_minutes for b in self.sitting)
 
 
 @attrs.frozen(kw_only=True)

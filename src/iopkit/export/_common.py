@@ -34,6 +34,16 @@ def one_line(text: str) -> str:
     return _SURROGATES.sub("\ufffd", _BREAKS.sub(" ", text)).strip()
 
 
+def held_break(curriculum: Curriculum, start: int, block: Block) -> str:
+    """The break a block holds inside it, for schedules: "(Break 10:30-10:40 inside)",
+    or "" when it holds none; ``start`` is the block's first minute from the session's."""
+    pause = block.pause
+    if pause is None:
+        return ""
+    first = start + pause.at
+    return f" ({one_line(pause.title)} {span(curriculum, first, first + pause.minutes)} inside)"
+
+
 def start_minutes(curriculum: Curriculum) -> int:
     """Minutes after midnight at which sessions begin (``start_time``, 09:00 by default)."""
     hours, minutes = curriculum.program.start_time.split(":")

@@ -13,13 +13,14 @@ import io
 from collections.abc import Iterator
 
 from iopkit._checks import READ_CURRICULUM, expect
-from iopkit._session import Session
+from iopkit._session import Block, Session
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.export._common import (
     Names,
     clock,
     one_line,
     sittings,
+    span,
     week_closures,
 )
 
@@ -50,6 +51,9 @@ COLUMNS = (
     "week_closures",
     # added in 0.3
     "group",
+    # added in 0.4
+    "service_minutes",
+    "break_inside",
 )
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
@@ -103,7 +107,17 @@ def _session_rows(
                 session.replaces.isoformat() if session.replaces else "",
                 closed,
                 sitting.group.name if sitting.group is not None else "",
+                block.service_minutes,
+                _pause_cell(curriculum, start, block),
             )
+
+
+def _pause_cell(curriculum: Curriculum, start: int, block: Block) -> str:
+    """The clock times of the break inside a block ("10:30-10:40"), or ""."""
+    if block.pause is None:
+        return ""
+    first = start + block.pause.at
+    return span(curriculum, first, first + block.pause.minutes)
 
 
 def to_csv(curriculum: Curriculum, *, bom: bool = False) -> str:
@@ -116,7 +130,9 @@ def to_csv(curriculum: Curriculum, *, bom: bool = False) -> str:
     catalog), objectives (joined with ``"; "``), program (its name), lesson_name
     (``"CBT foundations, lesson 1 of 3"``), modality_name, makeup_for (the closed date a
     make-up session replaces), week_closures (the week's closed dates) and group (the
-    group a block belongs to; empty for the main blocks). Blocks of groups have rows of
+    group a block belongs to; empty for the main blocks), service_minutes (the block's
+    minutes without a break inside it) and break_inside (the clock times of the
+    session's break when the block holds it inside, as ``"10:30-10:40"``). Blocks of groups have rows of
     their own, in time order: a group before the session comes first, and its start
     time is before the session's. week_service_minutes counts the main blocks. Empty
     cells stand for "none". Text cells that a spreadsheet would run as a formula start with

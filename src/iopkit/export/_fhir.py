@@ -224,7 +224,7 @@ def _activity_definitions(plan: _Plan) -> list[dict[str, Any]]:
         if block.is_break:
             continue
         first.setdefault(block.activity, block)
-        lengths.setdefault(block.activity, set()).add(block.minutes)
+        lengths.setdefault(block.activity, set()).add(block.service_minutes)
     result = []
     for activity in sorted(first):
         block = first[activity]
@@ -280,9 +280,18 @@ def _block_action(
         "timingDuration": _minutes(block.minutes),
     }
     lesson = plan.names.lesson(block)
+    notes = []
     if lesson:
         track = f" ({md(block.track)} track)" if block.track else ""
-        action["description"] = f"{md(lesson)}{track}."
+        notes.append(f"{md(lesson)}{track}.")
+    if block.pause is not None:
+        notes.append(
+            f"Holds the session's break inside it: {md(one_line(block.pause.title))}, "
+            f"{block.pause.minutes} minutes, from minute {block.pause.at} of the block "
+            f"({block.service_minutes} minutes of service)."
+        )
+    if notes:
+        action["description"] = " ".join(notes)
     if block.activity in definitions:
         action["definitionCanonical"] = definitions[block.activity]
     if index > 1:

@@ -33,6 +33,7 @@ from iopkit.export._common import (
     every_service,
     group_facts,
     group_title,
+    held_break,
     objectives,
     one_line,
     service,
@@ -389,7 +390,7 @@ def _rows(
         lesson = names.lesson(block)
         modality = names.modality(block.modality) or "none"
         colour = colours.get(block.modality or "", NONE_COLOUR)
-        title = escape(one_line(block.title)) + (
+        title = escape(one_line(block.title) + held_break(curriculum, start, block)) + (
             f'<span class="lesson"> \u00b7 {escape(lesson)}</span>' if lesson else ""
         )
         time = f'<td class="time">{span(curriculum, start, start + block.minutes)}</td>'

@@ -41,6 +41,7 @@ from iopkit.export._common import (
     closures,
     day,
     group_title,
+    held_break,
     moment,
     one_line,
     service,
@@ -152,7 +153,8 @@ def _session_event(settings: _Settings, week: Week, session: Session) -> icalend
     for block in session.blocks:
         lesson = settings.names.lesson(block)
         lines.append(
-            f"{span(curriculum, block.start, block.end)} {one_line(block.title)} "
+            f"{span(curriculum, block.start, block.end)} {one_line(block.title)}"
+            f"{held_break(curriculum, block.start, block)} "
             f"({duration(block.minutes)})" + (f", {lesson}" if lesson else "")
         )
     lines += ["", f"{duration(session.minutes)}, {service(session.service_minutes)}."]
@@ -175,7 +177,8 @@ def group_lines(curriculum: Curriculum, names: Names, group: SessionGroup) -> li
         start = group.start + block.start
         lesson = names.lesson(block)
         lines.append(
-            f"{span(curriculum, start, start + block.minutes)} {one_line(block.title)} "
+            f"{span(curriculum, start, start + block.minutes)} {one_line(block.title)}"
+            f"{held_break(curriculum, start, block)} "
             f"({duration(block.minutes)})" + (f", {lesson}" if lesson else "")
         )
     facts = [f"Meets {PLACES[group.place]}" + (f" in {one_line(group.room)}" if group.room else "")]

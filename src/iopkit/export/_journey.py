@@ -32,6 +32,7 @@ from iopkit.export._common import (
     clock,
     day,
     group_title,
+    held_break,
     one_line,
     service,
     span,
@@ -83,7 +84,7 @@ class Part(NamedTuple):
     @property
     def service_minutes(self) -> int:
         """Its service minutes (breaks excluded)."""
-        return sum(v.block.minutes for v in self.blocks if not v.block.is_break)
+        return sum(v.block.service_minutes for v in self.blocks)
 
 
 def parts(visit: Visit) -> list[Part]:
@@ -213,12 +214,27 @@ def _week_note(curriculum: Curriculum, week: PatientWeek) -> str:
 # -- JSON -----------------------------------------------------------------------------------
 
 
+def _pause_document(curriculum: Curriculum, item: VisitBlock) -> dict[str, Any]:
+    pause = item.block.pause
+    if pause is None:  # pragma: no cover - called for blocks that hold a break
+        raise ValueError("the block holds no break")
+    first = item.start + pause.at
+    return {
+        "start": clock(curriculum, first),
+        "end": clock(curriculum, first + pause.minutes),
+        "minutes": pause.minutes,
+        "activity": pause.activity,
+        "title": pause.title,
+    }
+
+
 def _block_document(curriculum: Curriculum, item: VisitBlock) -> dict[str, Any]:
     block = item.block
     return {
         "start": clock(curriculum, item.start),
         "end": clock(curriculum, item.start + block.minutes),
         "minutes": block.minutes,
+        **({"break_inside": _pause_document(curriculum, item)} if block.pause else {}),
         "activity": block.activity,
         "title": block.title,
         "kind": block.kind.value,
@@ -366,7 +382,8 @@ def journey_markdown(curriculum: Curriculum, journey: Journey) -> str:
                     block = item.block
                     lines.append(
                         f"| {span(curriculum, item.start, item.start + block.minutes)} "
-                        f"| {duration(block.minutes)} | {md(block.title)} "
+                        f"| {duration(block.minutes)} "
+                        f"| {md(block.title + held_break(curriculum, item.start, block))} "
                         f"| {md(names.lesson(block))} | {md(where)} |"
                     )
             lines.append("")
@@ -405,7 +422,7 @@ def _visit_html(
         for item in part.blocks:
             block = item.block
             lesson = names.lesson(block)
-            title = escape(one_line(block.title)) + (
+            title = escape(one_line(block.title) + held_break(curriculum, item.start, block)) + (
                 f'<span class="lesson">{DOT}{escape(lesson)}</span>' if lesson else ""
             )
             time = (
@@ -547,8 +564,8 @@ def _part_event(
         lesson = settings.names.lesson(item.block)
         lines.append(
             f"{span(curriculum, item.start, item.start + item.block.minutes)} "
-            f"{one_line(item.block.title)} ({duration(item.block.minutes)})"
-            + (f", {lesson}" if lesson else "")
+            f"{one_line(item.block.title)}{held_break(curriculum, item.start, item.block)} "
+            f"({duration(item.block.minutes)})" + (f", {lesson}" if lesson else "")
         )
     lines.append("")
     if part.group is not None:
@@ -714,7 +731,9 @@ def journey_fhir(
                     lesson = names.lesson(item.block)
                     lines.append(
                         f"- {span(curriculum, item.start, item.start + item.block.minutes)} "
-                        f"{md(item.block.title)}" + (f", {md(lesson)}" if lesson else "") + where
+                        f"{md(item.block.title + held_break(curriculum, item.start, item.block))}"
+                        + (f", {md(lesson)}" if lesson else "")
+                        + where
                     )
             label = (
                 f"Session {visit.session.number}, {_visit_when(visit)}, week {week.number} "

@@ -20,6 +20,7 @@ from iopkit.export._common import (
     closures,
     group_facts,
     group_title,
+    held_break,
     objectives,
     one_line,
     service,
@@ -101,7 +102,8 @@ def _table(curriculum: Curriculum, sitting: Sitting, names: Names) -> list[str]:
         start = sitting.start + block.start
         lines.append(
             f"| {span(curriculum, start, start + block.minutes)} | {duration(block.minutes)} "
-            f"| {text(block.title)} | {text(names.lesson(block))} "
+            f"| {text(block.title + held_break(curriculum, start, block))} "
+            f"| {text(names.lesson(block))} "
             f"| {text('; '.join(objectives(block)))} |"
         )
     return [*lines, ""]
@@ -138,7 +140,8 @@ def _columns(curriculum: Curriculum, side: list[Sitting], names: Names) -> list[
             start = sitting.start + block.start
             lesson = names.lesson(block)
             column.append(
-                f"**{span(curriculum, start, start + block.minutes)}** {text(block.title)}, "
+                f"**{span(curriculum, start, start + block.minutes)}** "
+                f"{text(block.title + held_break(curriculum, start, block))}, "
                 f"{duration(block.minutes)}" + (f" \u00b7 {text(lesson)}" if lesson else "")
             )
         cells.append(column)

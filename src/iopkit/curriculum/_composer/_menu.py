@@ -314,7 +314,15 @@ class MenuBook:
         )
         # when no run between breaks can be too long, only the sums of lengths matter
         # (unless order limits care which pieces share a run)
-        loose = (session.breaks is None or session.breaks.after >= most) and not session.order
+        # (unless a break may fall inside a piece: a break there may make a session long
+        # enough, so which pieces can hold one matters)
+        loose = (
+            (session.breaks is None or session.breaks.after >= most)
+            and not session.order
+            and not (
+                session.breaks is not None and (spanning or any(c.spans for c in self.classes))
+            )
+        )
         for fixed in itertools.product(*fixed_options):
             raw = [sum(p.counts[j] for p in fixed) for j in range(width)]
             low = sum(p.lo for p in fixed)
@@ -671,12 +679,13 @@ class _Packer:
                 if low <= capacity and self._arranges((pieces,)):
                     yield 0, Plan((pieces,), window_lo, min(capacity, high, window_hi))
                 continue
-            if capacity >= high and not session.order:  # any cut into runs will do
+            loose = capacity >= high and not session.order
+            if loose:  # any cut into runs will do
                 runs = _cut(pieces, breaks + 1, self.precedence)
                 if runs is not None:
                     yield breaks, Plan(runs, window_lo, min(high, window_hi))
-                continue
-            if breaks <= len(pieces) - 1:
+                    continue
+            elif breaks <= len(pieces) - 1:
                 found = self._packed(pieces, breaks + 1, window_lo, window_hi)
                 if found is not None:
                     runs, top = found
@@ -687,10 +696,14 @@ class _Packer:
             for cut in self._cuts(pieces, splittable, breaks, capacity):
                 if covered(breaks, window_lo, bound):
                     break
-                found = self._packed(cut, breaks + 1, window_lo, window_hi)
+                # a head of a fixed length may raise the fewest units the pieces hold
+                least = max(window_lo, sum(p.lo for p in cut))
+                if least > window_hi:
+                    continue
+                found = self._packed(cut, breaks + 1, least, window_hi)
                 if found is not None:
                     runs, top = found
-                    yield breaks, Plan(runs, window_lo, min(top, window_hi))
+                    yield breaks, Plan(runs, least, min(top, window_hi))
 
     def _cuts(
         self, pieces: tuple[Piece, ...], splittable: list[int], breaks: int, capacity: int
