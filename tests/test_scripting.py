@@ -502,3 +502,29 @@ class TestSelfContained:
         path.write_text(curriculum_json(curriculum), encoding="utf-8")
         report = validate(load_curriculum(path))
         assert report.ok, report.violations
+
+    def test_a_profile_left_at_its_defaults_reloads(self, tmp_path):
+        """A curriculum carrying a profile whose weekly minutes are all defaults reads
+        back: the part is written with its ``min``, not as an empty mapping the schema
+        refuses (found by the property above)."""
+        import attrs
+
+        from iopkit.curriculum._profile import Profile, ProfileWeeklyMinutes
+
+        profile = Profile(
+            id="plain",
+            title="Plain",
+            source="a test",
+            checked=dt.date(2027, 1, 4),
+            weekly_minutes=ProfileWeeklyMinutes(),
+        )
+        program = load_program(Path(iopkit.__file__).parent / "data/examples/adult-iop.yaml")
+        program = attrs.evolve(
+            program, profiles=("plain",), profile_definitions=(("plain", profile),)
+        )
+        curriculum = compose(program)
+        path = tmp_path / "curriculum.json"
+        path.write_text(curriculum_json(curriculum), encoding="utf-8")
+        reread = load_curriculum(path)
+        assert reread.program.profile_definitions == program.profile_definitions
+        assert validate(reread).ok

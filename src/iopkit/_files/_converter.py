@@ -407,8 +407,13 @@ def _build() -> cattrs.Converter:
         conv.register_structure_hook(
             cls, make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
         )
+        # ``min`` always: a part left at every default would be an empty mapping, which
+        # the schema refuses (a saved curriculum carrying such a profile did not reload)
         conv.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True)
+            cls,
+            make_dict_unstructure_fn(
+                cls, conv, _cattrs_omit_if_default=True, min=override(omit_if_default=False)
+            ),
         )
     profile_structure = make_dict_structure_fn(
         Profile, conv, _cattrs_forbid_extra_keys=True, file=override(omit=True)
