@@ -38,7 +38,10 @@ class Sitting:
 
     @property
     def service(self) -> int:
-        return sum(b.minutes for b in self.blocks if not b.is_break)
+        # a break inside a block is not service
+        return sum(
+            b.minutes - (b.pause.minutes if b.pause else 0) for b in self.blocks if not b.is_break
+        )
 
     @property
     def wall(self) -> int:
@@ -311,7 +314,10 @@ def _matches(requirement: Requirement, block: Block) -> bool:
     sel = requirement.selector
     if block.is_break:
         return False
-    if sel.min_minutes is not None and block.minutes < sel.min_minutes:
+    if (
+        sel.min_minutes is not None
+        and block.minutes - (block.pause.minutes if block.pause else 0) < sel.min_minutes
+    ):
         return False
     if getattr(sel, "module", None) is not None:  # the lessons of a module
         return block.lesson is not None and block.module == sel.module

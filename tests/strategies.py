@@ -438,7 +438,7 @@ OPEN_PHASES: list[tuple[object, int]] = [
 
 
 @st.composite
-def open_programs(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+def open_programs(draw: st.DrawFn, *, spanning: bool = False):  # type: ignore[no-untyped-def]
     """``(program, catalog)``: a small random open-enrolment program over a small random
     catalog, in the style of :func:`small_programs`.
 
@@ -448,7 +448,8 @@ def open_programs(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     beside, before and after the main blocks with their own minutes, days and fill; phases
     on groups and requirements; requirements counting lessons of a module or a track, now
     and then narrowed to a day, a week or the week's first or last session; tracks in groups, standalone tracks, prerequisites; a compliance profile with weekly
-    minutes and tapering weeks, long sessions and a requirement.
+    minutes and tapering weeks, long sessions and a requirement. With ``spanning``, long
+    lessons and fillers that may hold a break inside them (:func:`small_catalogs`).
     """
     import datetime as dt
 
@@ -465,7 +466,7 @@ def open_programs(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     from iopkit.curriculum._profile import Profile, ProfileLongSessions, ProfileWeeklyMinutes
     from iopkit.curriculum._program import Admission, Group, Stay, phase
 
-    catalog = draw(small_catalogs())
+    catalog = draw(small_catalogs(spanning=spanning))
     cycle = draw(st.booleans())
     weeks = draw(st.integers(1, 4))
     days = tuple(

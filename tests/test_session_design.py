@@ -7,7 +7,7 @@ import os
 
 import attrs
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given, reject, settings
 from hypothesis import strategies as st
 
 from iopkit import Block
@@ -726,6 +726,40 @@ class TestLessonsThatSpanABreak:
         rows = [r for r in to_csv(curriculum).splitlines() if ",skills-" in r]
         assert any(r.endswith(f",120,{shown}") for r in rows)
 
+    def test_replacing_a_lesson_keeps_or_drops_its_break(self):
+        """Replacing the lesson that holds the break by another that may hold one keeps
+        the break inside, at the same place; replacing it by an activity that may not
+        drops the break with the old block, and the validator says what that breaks."""
+        from iopkit.curriculum import replace_activity
+
+        curriculum = compose(_spanning_program())
+        session = curriculum.weeks[0].sessions[0]
+        old = next(b for b in session.blocks if b.pause is not None)
+        spare = next(f"skills-{k}" for k in (1, 2, 3) if f"skills-{k}" != old.activity)
+        kept = replace_activity(curriculum, session.date, old.activity, spare)
+        block = kept.weeks[0].sessions[0].blocks[session.blocks.index(old)]
+        assert block.activity == spare
+        assert block.pause == old.pause
+        assert block.minutes == old.minutes
+        dropped = replace_activity(curriculum, session.date, old.activity, "walk")
+        block = dropped.weeks[0].sessions[0].blocks[session.blocks.index(old)]
+        assert block.pause is None
+        assert block.minutes == 45  # the nearest length 'walk' allows to 120
+        assert not validate(dropped).ok
+
+    def test_catalog_round_trip_keeps_break_inside(self, tmp_path):
+        """A catalog file keeps break_inside on activities and lessons, and leaves it out
+        where it is false (files read the same as before the key existed)."""
+        from iopkit import dump_catalog, load_catalog
+
+        catalog = _spanning_program().catalog
+        path = tmp_path / "catalog.yaml"
+        dump_catalog(catalog, path)
+        assert load_catalog(path) == catalog
+        text = path.read_text(encoding="utf-8")
+        assert text.count("break_inside: true") == 3
+        assert "break_inside: false" not in text
+
     @settings(max_examples=ORACLE_EXAMPLES)
     @given(s.small_programs(rolling=False, spanning=True))
     def test_composer_agrees_with_cp_sat(self, drawn):
@@ -741,3 +775,25 @@ class TestLessonsThatSpanABreak:
         if curriculum is not None:
             assert validate(curriculum, catalog=catalog).ok
         assert (curriculum is not None) == oracle.feasible(program, catalog, 60)
+
+    @settings(max_examples=ORACLE_EXAMPLES)
+    @given(s.open_programs(spanning=True))
+    def test_open_enrolment_agrees_with_cp_sat(self, drawn):
+        """Property: for random open-enrolment programs whose long lessons and fillers may
+        hold a break inside them, the composer finds a curriculum exactly when the CP-SAT
+        oracle (with the composer's documented simplifications) does, and every patient's
+        journey meets every limit."""
+        from iopkit.errors import ProgramError
+
+        from . import patients
+
+        program, catalog = drawn
+        try:
+            curriculum = compose(program, catalog, budget=60)
+        except InfeasibleError:
+            curriculum = None
+        except ProgramError:
+            reject()  # a program the composer refuses to read (a cycle shorter than a module)
+        assert (curriculum is not None) == oracle.feasible(program, catalog, planned=True)
+        if curriculum is not None:
+            assert patients.violations(curriculum, catalog) == []

@@ -224,11 +224,21 @@ def _build() -> cattrs.Converter:
     )
 
     # building blocks and catalogs
-    building: tuple[type[Any], ...] = (TherapyModality, SkillModule)
-    for cls in building:
-        conv.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True)
-        )
+    conv.register_unstructure_hook(
+        TherapyModality,
+        make_dict_unstructure_fn(TherapyModality, conv, _cattrs_omit_if_default=True),
+    )
+    module_unstructure = make_dict_unstructure_fn(SkillModule, conv, _cattrs_omit_if_default=True)
+
+    def unstructure_module(module: SkillModule) -> dict[str, Any]:
+        # lessons keep every key they always had; break_inside (added later) only when set
+        result = module_unstructure(module)
+        for lesson in result.get("lessons", ()):
+            if lesson.get("break_inside") is False:
+                del lesson["break_inside"]
+        return result
+
+    conv.register_unstructure_hook(SkillModule, unstructure_module)
     activity_unstructure = make_dict_unstructure_fn(Activity, conv, _cattrs_omit_if_default=True)
 
     def unstructure_activity(activity: Activity) -> dict[str, Any]:

@@ -37,9 +37,11 @@ def replace_activity(
     The new block starts where the old one did. It keeps the old block's length when the
     new activity allows it, and otherwise takes the nearest length the activity allows
     (on the program's time grid when it can); the blocks after it move so that the
-    session's blocks stay back to back. A lesson replaced by a stand-alone activity
-    loses its module, lesson and track; a lesson replaced by another lesson of a module
-    the old block's track teaches stays in that track.
+    session's blocks stay back to back. A break inside the old block stays inside the new
+    one when the new activity may hold a break (``break_inside``); otherwise it goes with
+    the old block (:func:`validate` then says what that breaks). A lesson replaced by a
+    stand-alone activity loses its module, lesson and track; a lesson replaced by another
+    lesson of a module the old block's track teaches stays in that track.
 
     Args:
         curriculum: The curriculum to change (it is not modified).
@@ -81,13 +83,23 @@ def replace_activity(
         if module is not None and _teaches(curriculum, previous.track, module)
         else None
     )
+    grid = curriculum.program.session.grid
+    service = _length(previous.service_minutes, activity, grid)
+    pause = previous.pause
+    if pause is not None and activity.break_inside and service > grid:
+        # the break stays inside, where it was if the new activity is long enough
+        at = pause.at if pause.at < service else service // 2 // grid * grid or 1
+        pause = attrs.evolve(pause, at=at)
+    else:
+        pause = None
     block = Block.of(
         activity,
         start=previous.start,
-        minutes=_length(previous.minutes, activity, curriculum.program.session.grid),
+        minutes=service + (pause.minutes if pause is not None else 0),
         module=module,
         lesson=number,
         track=track,
+        pause=pause,
     )
     blocks = _back_to_back((*session.blocks[:index], block, *session.blocks[index + 1 :]))
     changed = attrs.evolve(session, blocks=blocks)

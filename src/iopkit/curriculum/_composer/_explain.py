@@ -225,15 +225,18 @@ def _lesson_conflict(model: Model, rules: Sequence[Rule]) -> Conflict | None:
 def _least_service(model: Model) -> int:
     """The fewest service units a session of at least ``wall_lo`` can hold (a sound
     bound: every run between breaks holds at least one activity of the shortest
-    length)."""
+    length, or part of one that may hold a break inside it: such an activity can add
+    one break more)."""
     session = model.session
-    spans = [session.units(a) for a in (*session.pool, *session.opening, *session.closing)]
-    spans += [session.units(a) for spec in model.tracks for a in spec.activities]
+    every = [*session.pool, *session.opening, *session.closing]
+    every += [a for spec in model.tracks for a in spec.activities]
+    spans = [session.units(a) for a in every]
     shortest = min((s[0] for s in spans if s is not None), default=1)
     fixed = sum((session.units(a) or (0, 0))[0] for a in (*session.opening, *session.closing))
     size = session.breaks.size if session.breaks is not None else 0
+    per = 2 if any(a.break_inside for a in every) else 1
     service = fixed
-    while service + (service // max(1, shortest)) * size < session.wall_lo:
+    while service + (per * service // max(1, shortest)) * size < session.wall_lo:
         service += 1
     return service
 
