@@ -95,7 +95,7 @@ tr.break th, tr.break td { background: #f6f6f6; font-style: italic; font-weight:
 .sub { display: block; }
 table.session, table.glance { table-layout: fixed; }
 table.glance th.week { width: 5.5rem; }
-table.session .time { width: 6.6rem; } table.session .num { width: 4.6rem; }
+table.session .time { width: 6.6rem; } table.session .num { width: 5.4rem; }
 table.session .modality { width: 13rem; }
 ul.day { list-style: none; margin: .15rem 0 0; padding: 0; font-size: .85em; line-height: 1.25; }
 ul.day li { border: 1px solid #888; padding: 0 .25rem; margin: 1px 0; }
@@ -390,8 +390,11 @@ def _rows(
         lesson = names.lesson(block)
         modality = names.modality(block.modality) or "none"
         colour = colours.get(block.modality or "", NONE_COLOUR)
-        title = escape(one_line(block.title) + held_break(curriculum, start, block)) + (
-            f'<span class="lesson"> \u00b7 {escape(lesson)}</span>' if lesson else ""
+        held = held_break(curriculum, start, block)
+        title = (
+            escape(one_line(block.title))
+            + (f'<span class="lesson">{escape(held)}</span>' if held else "")
+            + (f'<span class="lesson"> \u00b7 {escape(lesson)}</span>' if lesson else "")
         )
         time = f'<td class="time">{span(curriculum, start, start + block.minutes)}</td>'
         length = f'<td class="num">{duration(block.minutes)}</td>'

@@ -422,8 +422,11 @@ def _visit_html(
         for item in part.blocks:
             block = item.block
             lesson = names.lesson(block)
-            title = escape(one_line(block.title) + held_break(curriculum, item.start, block)) + (
-                f'<span class="lesson">{DOT}{escape(lesson)}</span>' if lesson else ""
+            held = held_break(curriculum, item.start, block)
+            title = (
+                escape(one_line(block.title))
+                + (f'<span class="lesson">{escape(held)}</span>' if held else "")
+                + (f'<span class="lesson">{DOT}{escape(lesson)}</span>' if lesson else "")
             )
             time = (
                 f'<td class="time">{span(curriculum, item.start, item.start + block.minutes)}</td>'
