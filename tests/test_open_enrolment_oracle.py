@@ -902,3 +902,50 @@ class TestStayBounds:
         if curriculum is not None:
             assert patients.violations(curriculum, catalog) == []
             assert validate(curriculum, catalog=catalog).ok
+
+
+class TestUnattendedMainBlocks:
+    def test_a_per_session_requirement_is_met_in_the_group_everyone_attends(self):
+        """Every patient spends their one-week stay in a group beside the session, where
+        the only track teaches; a per-session requirement of the track's module is met
+        there. The main blocks, which no patient attends, need not meet it: the composer
+        used to ask them to, and called this program infeasible when CP-SAT found a
+        curriculum (found by the random programs in CI)."""
+        catalog = _FILL.extend(
+            modules=[
+                SkillModule(
+                    id="mod0",
+                    title="Mod 0",
+                    modality="m",
+                    lessons=[Activity(id="l0", title="L0", kind="skills-training", minutes=30)],
+                )
+            ]
+        )
+        p = Program.from_dict(
+            {
+                "name": "All in the group",
+                "weeks": 1,
+                "days": ["mon"],
+                "start": "2027-01-04",
+                "session": {"minutes": {"min": 45, "max": 45}},
+                "admission": {"every": "week"},
+                "stay": {"weeks": 1},
+                "groups": [{"name": "g0", "patient_weeks": [1], "place": "beside"}],
+                "tracks": [
+                    {
+                        "name": "T0",
+                        "modules": ["mod0"],
+                        "per_session": {"min": 0, "max": 1},
+                        "core": False,
+                        "group": "g0",
+                    }
+                ],
+                "require": [{"module": "mod0", "per": "session", "min": 1}],
+            }
+        )
+        curriculum = _composed_or_none(p, catalog)
+        assert curriculum is not None
+        assert oracle.feasible(p, catalog, planned=True)
+        assert patients.violations(curriculum, catalog) == []
+        sitting = curriculum.weeks[0].sessions[0].groups[0]
+        assert [b.module for b in sitting.blocks].count("mod0") == 1

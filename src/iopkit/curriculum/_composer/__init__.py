@@ -95,7 +95,7 @@ def compose_inputs(inputs: Inputs, seed: int, meter: Meter) -> Curriculum:
     if blocks * BYTES_PER_BLOCK > MAX_RESULT_BYTES:
         raise BudgetExceededError(MAX_RESULT_BYTES // 2**20, "composing", "size")
     streams: dict[str | None, tuple[FillerClass, ...]] = {
-        name: book.classes for (name, _), book in search.books.items() if name is not None
+        name: book.classes for (name, *_), book in search.books.items() if name is not None
     }
     weeks = Realiser(model, search.book.classes, seed, streams).weeks(search)
     result = Curriculum(

@@ -40,6 +40,9 @@ class Slot(NamedTuple):
     replaces: dt.date | None = None
     group: str | None = None
     variant: int = 0  # which per-session bounds with a filter apply (Model.variants)
+    #: A session's main blocks that no patient present attends (all are in groups
+    #: beside it): no patient's per-session requirement applies to them.
+    unattended: bool = False
 
     @property
     def effective_day(self) -> Weekday:
@@ -340,6 +343,8 @@ class Model(NamedTuple):
                 found = model
         if found is None:  # pragma: no cover - slots name the model's groups
             raise KeyError(slot.group)
+        if slot.unattended:
+            return found._replace(bounds=())
         if slot.variant:
             found = found._replace(bounds=found.bounds + self.variants[slot.variant])
         return found
@@ -933,6 +938,12 @@ class ModelBuilder:
                 for p in range(len(patterns)):
                     mine = [a for a, q in zip(audiences, of, strict=True) if q == p]
                     bounds.append(self._bounds(week, mine, minutes, weekly, long) if mine else None)
+                present = sum(1 << p for p in set(of))
+                if program.admission is not None:
+                    slots = [
+                        s._replace(unattended=True) if s.group is None and not mask & present else s
+                        for s, mask in zip(slots, masks, strict=True)
+                    ]
                 closed = of[0] if program.admission is None else None
                 applies = tuple(
                     program.admission is None and week in phase_weeks(c.phase, program.weeks)

@@ -138,7 +138,7 @@ class Search:
         feasibility is quick to find (never used to conclude infeasibility)."""
         self.model = model
         self.book = book
-        self.books: dict[tuple[str | None, int], MenuBook] = {(None, 0): book}
+        self.books: dict[tuple[str | None, int, bool], MenuBook] = {(None, 0, False): book}
         self.rng = random.Random(seed)
         self.meter = meter
         self.witness = witness
@@ -415,7 +415,7 @@ class Search:
                 return []
             placed, keys, precedence = built
             slot = layout.slots[i]
-            stream = (slot.group, slot.variant)
+            stream = (slot.group, slot.variant, slot.unattended)
             spans = frozenset(
                 j
                 for j, (t, position) in enumerate(placed)
@@ -650,7 +650,7 @@ class Search:
 
     def _book(self, slot: Slot) -> MenuBook:
         """The menu book of a sitting's session model."""
-        key = (slot.group, slot.variant)
+        key = (slot.group, slot.variant, slot.unattended)
         book = self.books.get(key)
         if book is None:
             book = self.books[key] = book_for(self.model.session_for(slot), self.book.most_fillers)
