@@ -760,6 +760,21 @@ class TestLessonsThatSpanABreak:
         assert text.count("break_inside: true") == 3
         assert "break_inside: false" not in text
 
+    def test_the_catalog_command_says_which_activities_hold_a_break(self, tmp_path):
+        """`iopkit catalog` marks the lessons and activities that may hold a break."""
+        from click.testing import CliRunner
+
+        from iopkit import Catalog, dump_catalog
+        from iopkit._cli import main
+
+        catalog = _spanning_program().catalog
+        path = tmp_path / "catalog.yaml"
+        dump_catalog(Catalog(modalities=catalog.modalities, modules=catalog.modules), path)
+        result = CliRunner().invoke(main, ["catalog", "--file", str(path)])
+        assert result.exit_code == 0, result.output
+        line = next(x for x in result.output.splitlines() if x.strip().startswith("skills "))
+        assert line.count("120 (break inside)") == 3
+
     @settings(max_examples=ORACLE_EXAMPLES)
     @given(s.small_programs(rolling=False, spanning=True))
     def test_composer_agrees_with_cp_sat(self, drawn):

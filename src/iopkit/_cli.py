@@ -876,11 +876,15 @@ def catalog(files: tuple[str, ...]) -> None:
         lines.append("Activities:")
         lines += [
             f"  {a.id:34} {a.minutes.describe('min'):>14}  {a.kind.value}, {a.format.value}"
+            + (", may hold a break inside" if a.break_inside else "")
             for a in found.activities
         ]
         lines.append("Modules:")
         for module in found.modules:
-            lengths = ", ".join(str(les.minutes.describe()) for les in module.lessons)
+            lengths = ", ".join(
+                les.minutes.describe() + (" (break inside)" if les.break_inside else "")
+                for les in module.lessons
+            )
             needs = f" (requires {', '.join(module.requires)})" if module.requires else ""
             lines.append(f"  {module.id:34} {len(module.lessons)} lessons: {lengths} min{needs}")
         _say("\n".join(lines))
