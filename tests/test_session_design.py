@@ -390,6 +390,47 @@ class TestOracle:
             composed = False
         assert composed == oracle.feasible(program, program.catalog, 60)
 
+    def test_fillers_that_count_alike_but_are_tagged_apart(self):
+        """ "'F1' directly before a process group" in a 45-minute session closing with a
+        10-minute 'Close': only 'F1' then a 15-minute process group fills it. 'F1' with a
+        psychoeducation group counts the same once counts are capped, and the composer
+        kept only that choice, so it called the program infeasible when CP-SAT found a
+        curriculum (CI found it; older than this stop). Fillers are now told apart by the
+        features order limits read."""
+        import datetime as dt
+
+        from iopkit import Activity, Catalog, TherapyModality
+
+        catalog = Catalog(
+            modalities=[TherapyModality(id="m", name="M")],
+            activities=[
+                Activity(id="close", title="Close", kind="wrap-up", minutes=10),
+                Activity(id="f0", title="F0", kind="process-group", minutes=15),
+                Activity(id="f1", title="F1", kind="process-group", minutes=20),
+                Activity(id="f3", title="F3", kind="psychoeducation", minutes=15),
+            ],
+        )
+        program = Program(
+            name="Tagged",
+            weeks=1,
+            days=("mon",),
+            start=dt.date(2027, 1, 4),
+            session=SessionShape(
+                minutes={"min": 45, "max": 45},
+                closing=("close",),
+                order=(Order(activity="f1", directly_before={"kind": "process-group"}),),
+            ),
+            catalog=catalog,
+        )
+        assert oracle.feasible(program, catalog, 60)
+        curriculum = compose(program)
+        assert validate(curriculum).ok
+        assert [b.activity for b in curriculum.weeks[0].sessions[0].blocks] == [
+            "f1",
+            "f0",
+            "close",
+        ]
+
 
 class TestModuleSelectors:
     def test_requirement_counts_an_optional_tracks_lessons(self):

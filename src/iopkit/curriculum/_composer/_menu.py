@@ -17,7 +17,7 @@ import itertools
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from iopkit._activity import Activity
@@ -339,7 +339,7 @@ class MenuBook:
             if packer.monotone and not self._may_place(fixed_seen, raw, packer):
                 continue  # no choice of fillers can keep the order limits
             seen: set[tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]]] = set()
-            states = self._filler_profiles(caps, upper, most, counter.tick)
+            states = self._filler_profiles(caps, upper, most, counter.tick, packer.features)
             add = self._add
             for (filler_counts, profile), (lo, fillers) in states.items():
                 if low + lo > most:
@@ -369,14 +369,26 @@ class MenuBook:
         return tuple(choices)
 
     def _filler_profiles(
-        self, caps: list[int], upper: list[int | None], most: int, tick: Callable[[int], None]
+        self,
+        caps: list[int],
+        upper: list[int | None],
+        most: int,
+        tick: Callable[[int], None],
+        tags: Iterable[int] = (),
     ) -> dict[
         tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]], tuple[int, tuple[Piece, ...]]
     ]:
         """Every choice of fillers, merged by (counts, length profile), with the work it
         took: computed once per book and shared by its menus (each menu charges the same
-        work, so budgets do not depend on what was computed before)."""
-        key = (tuple(caps), tuple(upper), most)
+        work, so budgets do not depend on what was computed before).
+
+        ``tags``: the features the session's order limits read. The profile then also
+        tells each filler's tags apart: two choices whose counts add up the same (once
+        capped) may still differ in which filler carries a tag, and only one of them may
+        keep an order limit ("'F1' directly before a process group": 'F1' and a process
+        group, or 'F1' and a psychoeducation group, count the same)."""
+        marks = tuple(sorted(tags))
+        key = (tuple(caps), tuple(upper), most, marks)
         found = self.space.profiles.get(key)
         if found is not None:
             tick(found[1])
@@ -388,11 +400,17 @@ class MenuBook:
             tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]], tuple[int, tuple[Piece, ...]]
         ] = {(tuple(0 for _ in caps), ()): (0, ())}
         grow = self.space.grow
-        for combos in all_combos:
+        for found_combos in all_combos:
+            combos = found_combos
             merged: dict[
                 tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]],
                 tuple[int, tuple[Piece, ...]],
             ] = {}
+            if marks:
+                combos = [
+                    (low, extra, pieces, _profile(pieces, marks))
+                    for low, extra, pieces, _ in combos
+                ]
             for (counts, profile), (lo, chosen) in states.items():
                 room = most - lo
                 size = len(profile)
@@ -937,6 +955,23 @@ def _add(intervals: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, 
     return result
 
 
+def _profile(
+    pieces: Sequence[Piece], features: tuple[int, ...]
+) -> tuple[tuple[int, int, int], ...]:
+    """The pieces' length profile, each with whether it may hold a break and which of
+    ``features`` it counts (as bits above the lowest)."""
+    return tuple(
+        sorted(
+            (
+                p.lo,
+                p.hi,
+                int(p.spans) + 2 * sum(1 << k for k, f in enumerate(features) if p.counts[f]),
+            )
+            for p in pieces
+        )
+    )
+
+
 def _edge(piece: Piece, capacity: int) -> int:
     """The fewest units of the piece that can stand next to another in one run: a piece
     that may be cut by a break can leave as little as one unit on that side."""
@@ -1210,6 +1245,8 @@ Profiles = dict[
 ]
 Intervals = dict[tuple[tuple[int, ...], int], list[tuple[int, int, tuple[Piece, ...]]]]
 SpaceKey = tuple[tuple[int, ...], tuple[int | None, ...], int]
+#: The profiles' key: a space key and the features order limits read.
+ProfileKey = tuple[tuple[int, ...], tuple[int | None, ...], int, tuple[int, ...]]
 
 
 class _FillerSpace:
@@ -1240,7 +1277,7 @@ class _FillerSpace:
             ]
             | None
         ) = None
-        self.profiles: dict[SpaceKey, tuple[Profiles, int]] = {}
+        self.profiles: dict[ProfileKey, tuple[Profiles, int]] = {}
         self.intervals: dict[SpaceKey, tuple[Intervals, int]] = {}
         self.lock = threading.Lock()
 
