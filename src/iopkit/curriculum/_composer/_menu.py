@@ -85,10 +85,11 @@ class Choice(NamedTuple):
     plans: tuple[Plan, ...]
 
     def plan_for(self, service: int) -> Plan:
-        """A plan that realises exactly ``service`` units."""
-        for plan in self.plans:
-            if plan.lo <= service <= plan.hi:
-                return plan
+        """A plan that realises exactly ``service`` units: one that holds every piece
+        whole when there is one (a break inside a block only where it is needed)."""
+        fitting = [plan for plan in self.plans if plan.lo <= service <= plan.hi]
+        for plan in sorted(fitting, key=_cut_pieces):
+            return plan
         raise ValueError(f"no plan for {service} units")  # pragma: no cover - guarded
 
 
@@ -323,45 +324,56 @@ class MenuBook:
                 session.breaks is not None and (spanning or any(c.spans for c in self.classes))
             )
         )
-        for fixed in itertools.product(*fixed_options):
-            raw = [sum(p.counts[j] for p in fixed) for j in range(width)]
-            low = sum(p.lo for p in fixed)
-            if low > most or any(u is not None and raw[j] > u for j, u in enumerate(upper)):
-                continue
-            start = tuple(min(c, caps[j]) for j, c in enumerate(raw))
-            if loose:
-                # cheap even with many fillers: a witness only keeps to the fewest breaks
-                self._loose(fixed, start, low, most, caps, upper, precedence, counter, entries)
-                continue
-            # the pieces as the order limits see them: the fixed part once per combination,
-            # each choice of fillers once per book
-            fixed_seen = packer.project(fixed) if packer.placing else ()
-            if packer.monotone and not self._may_place(fixed_seen, raw, packer):
-                continue  # no choice of fillers can keep the order limits
-            seen: set[tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]]] = set()
-            states = self._filler_profiles(caps, upper, most, counter.tick, packer.features)
-            add = self._add
-            for (filler_counts, profile), (lo, fillers) in states.items():
-                if low + lo > most:
+        # pieces held whole first, for every choice of fillers; breaks inside pieces
+        # only for the service totals no whole plan reaches
+        may_cut = session.breaks is not None and (
+            bool(spanning) or any(c.spans for c in self.classes)
+        )
+        passes: tuple[bool | None, ...] = (False, True) if may_cut and not loose else (None,)
+        for cutting in passes:
+            for fixed in itertools.product(*fixed_options):
+                raw = [sum(p.counts[j] for p in fixed) for j in range(width)]
+                low = sum(p.lo for p in fixed)
+                if low > most or any(u is not None and raw[j] > u for j, u in enumerate(upper)):
                     continue
-                pair = (start, filler_counts)
-                counts = add[pair] if pair in add else self._sum(start, filler_counts, caps, upper)
-                if counts is None or (counts, profile) in seen or not self._bounds_met(counts):
+                start = tuple(min(c, caps[j]) for j, c in enumerate(raw))
+                if loose:
+                    # cheap even with many fillers: a witness only keeps to the fewest breaks
+                    self._loose(fixed, start, low, most, caps, upper, precedence, counter, entries)
                     continue
-                seen.add((counts, profile))
+                # the pieces as the order limits see them: the fixed part once per combination,
+                # each choice of fillers once per book
+                fixed_seen = packer.project(fixed) if packer.placing else ()
+                if packer.monotone and not self._may_place(fixed_seen, raw, packer):
+                    continue  # no choice of fillers can keep the order limits
+                seen: set[tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]]] = set()
+                states = self._filler_profiles(caps, upper, most, counter.tick, packer.features)
+                add = self._add
+                for (filler_counts, profile), (lo, fillers) in states.items():
+                    if low + lo > most:
+                        continue
+                    pair = (start, filler_counts)
+                    counts = (
+                        add[pair] if pair in add else self._sum(start, filler_counts, caps, upper)
+                    )
+                    if counts is None or (counts, profile) in seen or not self._bounds_met(counts):
+                        continue
+                    seen.add((counts, profile))
 
-                def covered(
-                    breaks: int, lo: int, hi: int, counts: tuple[int, ...] = counts
-                ) -> bool:
-                    return _covers(reach.get((counts, breaks), []), lo, hi)
+                    def covered(
+                        breaks: int, lo: int, hi: int, counts: tuple[int, ...] = counts
+                    ) -> bool:
+                        return _covers(reach.get((counts, breaks), []), lo, hi)
 
-                projection = (
-                    (fixed_seen, self._projected(fillers, packer)) if packer.placing else None
-                )
-                for breaks, plan in packer.plans((*fixed, *fillers), covered, projection):
-                    key = (counts, breaks)
-                    entries.setdefault(key, []).append(plan)
-                    reach[key] = _add(reach.get(key, []), plan.lo, plan.hi)
+                    projection = (
+                        (fixed_seen, self._projected(fillers, packer)) if packer.placing else None
+                    )
+                    for breaks, plan in packer.plans(
+                        (*fixed, *fillers), covered, projection, cutting
+                    ):
+                        key = (counts, breaks)
+                        entries.setdefault(key, []).append(plan)
+                        reach[key] = _add(reach.get(key, []), plan.lo, plan.hi)
         choices = []
         for (counts, breaks), plans in sorted(entries.items()):
             for lo, hi, members in _merge(plans):
@@ -661,10 +673,13 @@ class _Packer:
         pieces: tuple[Piece, ...],
         covered: Callable[[int, int, int], bool],
         seen: tuple[tuple[Piece, ...], tuple[Piece, ...]] | None = None,
+        cutting: bool | None = None,
     ) -> Iterator[tuple[int, Plan]]:
         """``(breaks, plan)`` for each number of breaks that adds service totals not yet
         ``covered`` (``covered(breaks, lo, hi)``); ``seen``: the pieces as the order limits
-        see them (:meth:`project`), in two parts, when the caller knows them."""
+        see them (:meth:`project`), in two parts, when the caller knows them. ``cutting``:
+        only plans that hold every piece whole (``False``), only plans with a break
+        inside a piece (``True``), or both (``None``)."""
         session = self.session
         if not pieces or not self._placeable(pieces, seen):
             return
@@ -694,11 +709,13 @@ class _Packer:
             if bound < window_lo or covered(breaks, window_lo, bound):
                 continue
             if breaks == 0:  # one run: it fits or it does not
-                if low <= capacity and self._arranges((pieces,)):
+                if cutting is not True and low <= capacity and self._arranges((pieces,)):
                     yield 0, Plan((pieces,), window_lo, min(capacity, high, window_hi))
                 continue
             loose = capacity >= high and not session.order
-            if loose:  # any cut into runs will do
+            if cutting is True:
+                pass
+            elif loose:  # any cut into runs will do
                 runs = _cut(pieces, breaks + 1, self.precedence)
                 if runs is not None:
                     yield breaks, Plan(runs, window_lo, min(high, window_hi))
@@ -708,6 +725,8 @@ class _Packer:
                 if found is not None:
                     runs, top = found
                     yield breaks, Plan(runs, window_lo, min(top, window_hi))
+            if cutting is False:
+                continue
             # breaks inside pieces that may hold one: each such piece cut into a head of
             # a fixed length and a tail that makes up the rest, the head's length tried
             # from the middle out (every way of cutting is some head length)
@@ -727,37 +746,47 @@ class _Packer:
         self, pieces: tuple[Piece, ...], splittable: list[int], breaks: int, capacity: int
     ) -> Iterator[tuple[Piece, ...]]:
         """The pieces with one or more of ``splittable`` cut by a break (at most
-        ``breaks`` of them, as the runs allow), each cut as a head and its tail."""
-        options: list[list[tuple[Piece, Piece] | None]] = []
+        ``breaks`` of them, and at least as many as the runs need beyond the gaps between
+        pieces), each cut as a head and its tail: fewer cuts first, each piece's heads
+        from the middle of its length out. Equal pieces are interchangeable: cutting
+        either gives the same plans, and equal pieces cut take their heads in one order
+        only. Every way tried is counted as work, so a budget bounds the search."""
+        ways: dict[int, list[tuple[Piece, Piece]]] = {}
         for index in splittable:
             piece = pieces[index]
             heads = range(max(1, piece.lo - capacity), min(capacity, piece.hi - 1) + 1)
-            middle = piece.lo / 2
-            ways: list[tuple[Piece, Piece] | None] = [None]
-            for a in sorted(heads, key=lambda a: (abs(a - middle), a)):
-                ways.append(
-                    (
-                        piece._replace(lo=a, hi=a),
-                        piece._replace(lo=max(1, piece.lo - a), hi=min(capacity, piece.hi - a)),
-                    )
+            middle = (piece.lo + piece.hi) / 4
+            ways[index] = [
+                (
+                    piece._replace(lo=a, hi=a),
+                    piece._replace(lo=max(1, piece.lo - a), hi=min(capacity, piece.hi - a)),
                 )
-            options.append(ways)
-        whole = [i for i in range(len(pieces)) if i not in splittable]
-        for chosen in itertools.product(*options):
-            cut = [c for c in chosen if c is not None]
-            if not cut or len(cut) > breaks:
-                continue
-            self.counter.tick(1)
-            result = [pieces[i] for i in whole]
-            result += [
-                p
-                for index, c in zip(splittable, chosen, strict=True)
-                if c is None
-                for p in (pieces[index],)
+                for a in sorted(heads, key=lambda a: (abs(a - middle), a))
             ]
-            for k, (head, tail) in enumerate(cut):
-                result += [head._replace(part=2 * k + 1), tail._replace(part=2 * k + 2)]
-            yield tuple(result)
+        fewest = max(1, breaks - (len(pieces) - 1))  # runs are never empty
+        for count in range(fewest, min(breaks, len(splittable)) + 1):
+            seen: set[tuple[Piece, ...]] = set()
+            for chosen in itertools.combinations(splittable, count):
+                self.counter.tick(1)
+                shape = tuple(sorted(pieces[i] for i in chosen))
+                if shape in seen:
+                    continue
+                seen.add(shape)
+                rest = [p for i, p in enumerate(pieces) if i not in chosen]
+                alike: dict[Piece, list[int]] = {}
+                for i in chosen:
+                    alike.setdefault(pieces[i], []).append(i)
+                per_kind = [
+                    itertools.combinations_with_replacement(ways[group[0]], len(group))
+                    for group in alike.values()
+                ]
+                for picked in itertools.product(*per_kind):
+                    self.counter.tick(1)
+                    result = list(rest)
+                    cut = [way for ways_of_kind in picked for way in ways_of_kind]
+                    for k, (head, tail) in enumerate(cut):
+                        result += [head._replace(part=2 * k + 1), tail._replace(part=2 * k + 2)]
+                    yield tuple(result)
 
     def _placeable(
         self,
@@ -955,6 +984,11 @@ def _add(intervals: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, 
     return result
 
 
+def _cut_pieces(plan: Plan) -> int:
+    """How many pieces of a plan a break cuts."""
+    return sum(1 for run in plan.runs for p in run if p.head)
+
+
 def _profile(
     pieces: Sequence[Piece], features: tuple[int, ...]
 ) -> tuple[tuple[int, int, int], ...]:
@@ -1021,8 +1055,9 @@ def _cut(
 
 
 def _merge(plans: list[Plan]) -> list[tuple[int, int, tuple[Plan, ...]]]:
-    """Merge overlapping or touching plan intervals, keeping a few plans of each."""
-    ordered = sorted(plans, key=lambda p: (p.lo, p.hi))
+    """Merge overlapping or touching plan intervals, keeping a few plans of each (those
+    that hold every piece whole first, among plans of the same interval)."""
+    ordered = sorted(plans, key=lambda p: (p.lo, p.hi, _cut_pieces(p)))
     merged: list[tuple[int, int, list[Plan]]] = []
     for plan in ordered:
         if merged and plan.lo <= merged[-1][1] + 1:
@@ -1099,12 +1134,11 @@ def partition(
             # identical fillers are interchangeable: place them in non-decreasing runs
             for before_pos in range(pos):
                 earlier = pieces[order[before_pos]]
-                if earlier.role == Role.FILLER and (
-                    earlier.lo,
-                    earlier.hi,
-                    earlier.rank,
-                    earlier.part,
-                ) == (piece.lo, piece.hi, piece.rank, 0):
+                if (
+                    earlier.role == Role.FILLER
+                    and earlier.part == piece.part == 0
+                    and (earlier.lo, earlier.hi, earlier.rank) == (piece.lo, piece.hi, piece.rank)
+                ):
                     low_bound = max(low_bound, where[order[before_pos]])
         return [r for r in range(low_bound, high_bound + 1) if loads[r] + piece.lo <= capacity]
 
