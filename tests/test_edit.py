@@ -151,6 +151,47 @@ class TestReplaceActivity:
         assert activities.count("break") == 1
         assert activities.index("break") < activities.index("breathing-exercises")
 
+    def test_a_replaced_break_keeps_its_length(self):
+        """A break replaced by an activity whose lengths include the break's keeps the
+        break's length (a break has no service minutes; the old block's length is its
+        wall-clock length)."""
+        import datetime as dt
+
+        from iopkit import Activity, Catalog, Range, TherapyModality
+        from iopkit.curriculum import BreakRule, Program, SessionShape, compose
+
+        catalog = Catalog(
+            modalities=[TherapyModality(id="m", name="M")],
+            activities=[
+                Activity(id="open", title="Open", kind="check-in", minutes=15),
+                Activity(id="pause", title="Pause", kind="break", minutes=10),
+                Activity(id="stretch", title="Stretch", kind="break", minutes=Range(min=5, max=15)),
+                Activity(
+                    id="talk", title="Talk", kind="process-group", minutes=Range(min=15, max=60)
+                ),
+                Activity(id="walk", title="Walk", kind="mindfulness", minutes=Range(min=5, max=45)),
+            ],
+        )
+        program = Program(
+            name="P",
+            weeks=1,
+            days=("mon",),
+            start=dt.date(2027, 1, 4),
+            session=SessionShape(
+                minutes={"min": 120, "max": 120},
+                opening=("open",),
+                breaks=BreakRule(after=60, minutes=10, activity="pause"),
+            ),
+            catalog=catalog,
+        )
+        curriculum = compose(program)
+        before = curriculum.weeks[0].sessions[0]
+        index = next(i for i, b in enumerate(before.blocks) if b.activity == "pause")
+        edited = replace_activity(curriculum, before.date, "pause", "stretch")
+        block = edited.weeks[0].sessions[0].blocks[index]
+        assert block.activity == "stretch"
+        assert block.minutes == before.blocks[index].minutes == 10
+
     @pytest.mark.parametrize(
         ("args", "options", "phrases"),
         [

@@ -84,11 +84,13 @@ def replace_activity(
         else None
     )
     grid = curriculum.program.session.grid
-    service = _length(previous.service_minutes, activity, grid)
+    old_length = previous.minutes if previous.is_break else previous.service_minutes
+    service = _length(old_length, activity, grid)
     pause = previous.pause
-    if pause is not None and activity.break_inside and service > grid:
-        # the break stays inside, where it was if the new activity is long enough
-        at = pause.at if pause.at < service else service // 2 // grid * grid or 1
+    if pause is not None and activity.break_inside and service >= 2 * grid:
+        # the break stays inside, where it was if the new activity is long enough, else
+        # in its middle (on the grid)
+        at = pause.at if pause.at < service else service // 2 // grid * grid
         pause = attrs.evolve(pause, at=at)
     else:
         pause = None
