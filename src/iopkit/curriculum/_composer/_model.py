@@ -40,8 +40,9 @@ class Slot(NamedTuple):
     replaces: dt.date | None = None
     group: str | None = None
     variant: int = 0  # which per-session bounds with a filter apply (Model.variants)
-    #: A session's main blocks that no patient present attends (all are in groups
-    #: beside it): no patient's per-session requirement applies to them.
+    #: A session's main blocks that no patient present that day attends (all are in
+    #: groups beside them, or admitted later in the week): no patient's per-session
+    #: requirement applies to them.
     unattended: bool = False
 
     @property
@@ -938,12 +939,17 @@ class ModelBuilder:
                 for p in range(len(patterns)):
                     mine = [a for a, q in zip(audiences, of, strict=True) if q == p]
                     bounds.append(self._bounds(week, mine, minutes, weekly, long) if mine else None)
-                present = sum(1 << p for p in set(of))
-                if program.admission is not None:
-                    slots = [
-                        s._replace(unattended=True) if s.group is None and not mask & present else s
-                        for s, mask in zip(slots, masks, strict=True)
-                    ]
+                # main blocks that none of the patients present that day attends (all are
+                # in a group beside them, or not admitted yet)
+                day = -1
+                for k, (slot, mask) in enumerate(zip(slots, masks, strict=True)):
+                    if slot.group is None:
+                        day += 1
+                        present = sum(
+                            1 << p for a, p in zip(audiences, of, strict=True) if a.start <= day
+                        )
+                        if not mask & present:
+                            slots[k] = slot._replace(unattended=True)
                 closed = of[0] if program.admission is None else None
                 applies = tuple(
                     program.admission is None and week in phase_weeks(c.phase, program.weeks)
