@@ -563,6 +563,7 @@ class _Item:
     # one segment, ``head`` minutes of it there, and starts the next), else 0
     split: Any = 0
     head: Any = None
+    pos: Any = None  # its position among the sitting's blocks, when order entries apply
 
 
 @dataclasses.dataclass
@@ -1329,6 +1330,8 @@ def _order_sitting(m: cp_model.CpModel, sitting: _Sitting, entries: Any) -> None
             used.append(it.used)
     count = sum(used)
     pos = [m.NewIntVar(0, max(0, size - 1), "pos") for _ in items]
+    for it, p in zip(items, pos, strict=True):
+        it.pos = p
     if size > 1:
         m.AddAllDifferent(pos)
     for p, u in zip(pos, used, strict=True):
@@ -1433,9 +1436,15 @@ def witness(
         return it.used is True or bool(solver.Value(it.used))
 
     def blocks(sitting: _Sitting) -> list[Block]:
+        # block order: the positions the order entries are stated on, where they apply
+        # (ranks may tie there); otherwise segments, then the frame, then ranks
         chosen = sorted(
             (it for it in sitting.items if used(it)),
-            key=lambda it: (solver.Value(it.seg), it.part, solver.Value(it.rank)),
+            key=lambda it: (
+                (solver.Value(it.pos),)
+                if it.pos is not None
+                else (solver.Value(it.seg), it.part, solver.Value(it.rank))
+            ),
         )
         made: list[Block] = []
         start, segment = 0, 0

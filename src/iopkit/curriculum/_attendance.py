@@ -1550,12 +1550,8 @@ class _Checker:
         if found is None:
             matching = [
                 item.group
-                for item, minutes in zip(
-                    layout.items,
-                    (item.block.service_minutes for item in layout.items),
-                    strict=True,
-                )
-                if _matches(requirement, item.block, minutes)
+                for item in layout.items
+                if _matches(requirement, item.block, item.block.service_minutes)
             ]
             found = (len(matching), sum(1 for g in matching if g == layout.sitting))
             self._planned[key] = found

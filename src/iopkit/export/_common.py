@@ -34,14 +34,22 @@ def one_line(text: str) -> str:
     return _SURROGATES.sub("\ufffd", _BREAKS.sub(" ", text)).strip()
 
 
-def held_break(curriculum: Curriculum, start: int, block: Block) -> str:
-    """The break a block holds inside it, for schedules: "(Break 10:30-10:40 inside)",
-    or "" when it holds none; ``start`` is the block's first minute from the session's."""
+def pause_span(curriculum: Curriculum, start: int, block: Block) -> str:
+    """The clock times of the break a block holds inside it ("10:30-10:40"), or "" when
+    it holds none; ``start`` is the block's first minute from the session's."""
     pause = block.pause
     if pause is None:
         return ""
     first = start + pause.at
-    return f" ({one_line(pause.title)} {span(curriculum, first, first + pause.minutes)} inside)"
+    return span(curriculum, first, first + pause.minutes)
+
+
+def held_break(curriculum: Curriculum, start: int, block: Block) -> str:
+    """The break a block holds inside it, for schedules: "(Break 10:30-10:40 inside)",
+    or "" when it holds none; ``start`` is the block's first minute from the session's."""
+    if block.pause is None:
+        return ""
+    return f" ({one_line(block.pause.title)} {pause_span(curriculum, start, block)} inside)"
 
 
 def start_minutes(curriculum: Curriculum) -> int:

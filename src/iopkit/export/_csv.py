@@ -13,14 +13,14 @@ import io
 from collections.abc import Iterator
 
 from iopkit._checks import READ_CURRICULUM, expect
-from iopkit._session import Block, Session
+from iopkit._session import Session
 from iopkit.curriculum._curriculum import Curriculum, Week
 from iopkit.export._common import (
     Names,
     clock,
     one_line,
+    pause_span,
     sittings,
-    span,
     week_closures,
 )
 
@@ -108,16 +108,8 @@ def _session_rows(
                 closed,
                 sitting.group.name if sitting.group is not None else "",
                 block.service_minutes,
-                _pause_cell(curriculum, start, block),
+                pause_span(curriculum, start, block),
             )
-
-
-def _pause_cell(curriculum: Curriculum, start: int, block: Block) -> str:
-    """The clock times of the break inside a block ("10:30-10:40"), or ""."""
-    if block.pause is None:
-        return ""
-    first = start + block.pause.at
-    return span(curriculum, first, first + block.pause.minutes)
 
 
 def to_csv(curriculum: Curriculum, *, bom: bool = False) -> str:

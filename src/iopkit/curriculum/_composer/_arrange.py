@@ -56,10 +56,10 @@ def arrangement(
     of pieces, never with the orders of runs and pieces.
     """
     count = len(runs)
-    heads = [i for i, run in enumerate(runs) if any(p.role == Role.OPENING for p in run)]
-    tails = [i for i, run in enumerate(runs) if any(p.role == Role.CLOSING for p in run)]
-    head = heads[0] if heads else None
-    tail = tails[0] if tails else None
+    with_opening = [i for i, run in enumerate(runs) if any(p.role == Role.OPENING for p in run)]
+    with_closing = [i for i, run in enumerate(runs) if any(p.role == Role.CLOSING for p in run)]
+    first_run = with_opening[0] if with_opening else None
+    last_run = with_closing[0] if with_closing else None
     total_openings = sum(1 for run in runs for p in run if p.role == Role.OPENING)
     total_core = sum(1 for run in runs for p in run if p.role in (Role.LESSON, Role.FILLER))
     lesson_ranks = {p.rank for run in runs for p in run if p.role == Role.LESSON}
@@ -204,10 +204,10 @@ def arrangement(
         """Start the next run: the run with the opening first, the one with the closing
         only when no other is left, runs with the same pieces tried once."""
         unused = [i for i in range(count) if i not in order]
-        if head is not None and not order:
-            unused = [head]
-        elif tail is not None and len(unused) > 1:
-            unused = [i for i in unused if i != tail]
+        if first_run is not None and not order:
+            unused = [first_run]
+        elif last_run is not None and len(unused) > 1:
+            unused = [i for i in unused if i != last_run]
         if pending:  # the run that starts with the tail comes next
             unused = [i for i in unused if any(p.part == pending[-1] for p in remaining[i])]
         tried: set[tuple[Piece, ...]] = set()

@@ -234,7 +234,8 @@ def _least_service(model: Model) -> int:
     shortest = min((s[0] for s in spans if s is not None), default=1)
     fixed = sum((session.units(a) or (0, 0))[0] for a in (*session.opening, *session.closing))
     size = session.breaks.size if session.breaks is not None else 0
-    per = 2 if any(a.break_inside for a in every) else 1
+    inner = [*session.pool, *(a for spec in model.tracks for a in spec.activities)]
+    per = 2 if any(a.break_inside for a in inner) else 1  # the frame is held whole
     service = fixed
     while service + (per * service // max(1, shortest)) * size < session.wall_lo:
         service += 1

@@ -234,11 +234,13 @@ class Realiser:
                 start += brk.size
             if held is not None:
                 cut = True  # the run starts after the break inside the held block
+            # a filler's tail takes its head's activity when the block is written below;
+            # until then it stands for itself with the break's (never read)
             placed = [
                 (
                     self._activity(piece, pick)
                     if piece.role != Role.FILLER
-                    else brk.activity  # a tail's: its head's, below
+                    else brk.activity
                     if piece.tail and brk is not None
                     else fillers.pop(0),
                     piece,
