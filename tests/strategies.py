@@ -966,15 +966,18 @@ def _selectors(program, catalog):  # type: ignore[no-untyped-def]
 
 
 @st.composite
-def designed_programs(draw: st.DrawFn, *, order: bool = True, filters: bool = True):  # type: ignore[no-untyped-def]
+def designed_programs(  # type: ignore[no-untyped-def]
+    draw: st.DrawFn, *, order: bool = True, filters: bool = True, spanning: bool = False
+):
     """A small random program, its catalog inside it (``program.catalog``), with random
     order entries (``session.order``) and requirements narrowed to days, weeks (numbers
-    or a window) or the first or last session of the week."""
+    or a window) or the first or last session of the week. With ``spanning``, long
+    lessons and fillers may hold a break inside them (:func:`small_catalogs`)."""
     import attrs
 
     from iopkit.curriculum import Edge, Order, Requirement, Weeks, Which
 
-    program, catalog = draw(small_programs(rolling=False))
+    program, catalog = draw(small_programs(rolling=False, spanning=spanning))
     select = _selectors(program, catalog)
     entries = []
     if order:
