@@ -945,9 +945,10 @@ class ModelBuilder:
                 for k, (slot, mask) in enumerate(zip(slots, masks, strict=True)):
                     if slot.group is None:
                         day += 1
-                        present = sum(
-                            1 << p for a, p in zip(audiences, of, strict=True) if a.start <= day
-                        )
+                        present = 0  # the patterns of the patients present (many share one)
+                        for a, p in zip(audiences, of, strict=True):
+                            if a.start <= day:
+                                present |= 1 << p
                         if not mask & present:
                             slots[k] = slot._replace(unattended=True)
                 closed = of[0] if program.admission is None else None
