@@ -816,7 +816,8 @@ class TestLessonsThatSpanABreak:
         line = next(x for x in result.output.splitlines() if x.strip().startswith("skills "))
         assert line.count("120 (break inside)") == 3
 
-    @settings(max_examples=ORACLE_EXAMPLES)
+    # half the oracle examples each (CI's suite time); runs of 300 were checked apart
+    @settings(max_examples=max(10, ORACLE_EXAMPLES // 2))
     @given(s.small_programs(rolling=False, spanning=True))
     def test_composer_agrees_with_cp_sat(self, drawn):
         """Property: for random programs whose long lessons and fillers may hold a break
@@ -847,7 +848,7 @@ class TestLessonsThatSpanABreak:
             assert validate(curriculum).ok
         assert (curriculum is not None) == oracle.feasible(program, program.catalog, 60)
 
-    @settings(max_examples=ORACLE_EXAMPLES)
+    @settings(max_examples=max(10, ORACLE_EXAMPLES // 2))
     @given(s.open_programs(spanning=True))
     def test_open_enrolment_agrees_with_cp_sat(self, drawn):
         """Property: for random open-enrolment programs whose long lessons and fillers may

@@ -177,8 +177,8 @@ class Block:
 
     @property
     def service_minutes(self) -> int:
-        """Minutes of service: none for a break, the block's length without the break
-        inside it otherwise."""
+        """The minutes of service the block gives (none for a break), its length
+        without the break inside it."""
         if self.is_break:
             return 0
         return self.minutes - (self.pause.minutes if self.pause is not None else 0)
