@@ -70,8 +70,7 @@ def arrangement(
     lessons_done: set[int] = set()
     # a piece cut by a break: its tail comes directly after its head, the break between
     # (the head ends a run, the tail starts the next) or none (one run holds both)
-    tail_of = {p.part: p.part + 1 for run in runs for p in run if p.head}
-    pending: list[int] = []  # the tail due next, while one is
+    pending: list[int] = []  # the tail due next (its head's part + 1), while one is
 
     def doomed(piece: Piece, sequence: list[Piece]) -> bool:
         """Whether what is already placed rules the piece out for good: these limits only
@@ -238,7 +237,7 @@ def arrangement(
             if counted:
                 lessons_done.add(piece.rank)
             if piece.head:
-                pending.append(tail_of[piece.part])
+                pending.append(piece.part + 1)
             elif piece.tail:
                 pending.pop()
             if not hopeless() and place(run):

@@ -226,14 +226,8 @@ class Realiser:
         blocks: list[Block] = []
         start = 0
         brk = session.breaks
-        held: tuple[Activity, Piece, int, int] | None = None  # a head, before its tail
-        cut = False
+        held: tuple[Activity, int, int] | None = None  # a head: activity, units, start
         for index, (run, units_of_run) in enumerate(zip(plan.runs, lengths, strict=True)):
-            if index > 0 and brk is not None and held is None:
-                blocks.append(Block.of(brk.activity, start=start * g, minutes=brk.size * g))
-                start += brk.size
-            if held is not None:
-                cut = True  # the run starts after the break inside the held block
             # a filler's tail takes its head's activity when the block is written below;
             # until then it stands for itself with the break's (never read)
             placed = [
@@ -249,24 +243,25 @@ class Realiser:
                 for piece, units in zip(run, units_of_run, strict=True)
             ]
             laid_out = placed if ordered is not None else arrange(placed, pick.precedence)
-            for shown, piece, units in laid_out:
-                activity = shown
+            # a run that starts with a tail starts after the break inside its head's block
+            if index > 0 and brk is not None and not laid_out[0][1].tail:
+                blocks.append(Block.of(brk.activity, start=start * g, minutes=brk.size * g))
+                start += brk.size
+            for place, (activity, piece, units) in enumerate(laid_out):
                 if piece.head:
-                    held, cut = (activity, piece, units, start), False
+                    held = (activity, units, start)
                     start += units
                     continue
                 pause = None
-                first = start
-                length = units
+                shown, first, length = activity, start, units
                 if piece.tail:
                     # the head, the break inside the block if the runs part there, then
                     # this tail: one block
-                    if held is None or start != held[3] + held[2]:  # pragma: no cover
+                    if held is None or start != held[2] + held[1]:  # pragma: no cover
                         raise RuntimeError("internal error: a block cut out of place")
-                    activity, first = held[0], held[3]
-                    length = held[2] + units
-                    if cut and brk is not None:
-                        pause = Pause.of(brk.activity, at=held[2] * g, minutes=brk.size * g)
+                    shown, first, length = held[0], held[2], held[1] + units
+                    if place == 0 and brk is not None:
+                        pause = Pause.of(brk.activity, at=held[1] * g, minutes=brk.size * g)
                         length += brk.size
                         start += brk.size
                     held = None
@@ -278,7 +273,7 @@ class Realiser:
                     lesson = (step.module, step.number, spec.name)
                 blocks.append(
                     Block.of(
-                        activity,
+                        shown,
                         start=first * g,
                         minutes=length * g,
                         module=lesson[0] if lesson else None,

@@ -682,26 +682,21 @@ class Grid(SessionRule):
 
     def check_session(self, session: Session, week: int, context: Context) -> Iterator[Violation]:
         """Starts and lengths against the grid."""
+        off = f"not on the {self.minutes}-minute grid"
         for index, block in enumerate(session.blocks, start=1):
+            loc = functools.partial(
+                Violation, rule=self.id, week=week, session=session.number, block=index
+            )
             if block.start % self.minutes or block.minutes % self.minutes:
-                yield Violation(
-                    rule=self.id,
-                    week=week,
-                    session=session.number,
-                    block=index,
+                yield loc(
                     message=f"'{block.activity}' starts at minute {block.start} and lasts "
-                    f"{block.minutes} minutes: not on the {self.minutes}-minute grid",
+                    f"{block.minutes} minutes: {off}",
                 )
             pause = block.pause
             if pause is not None and (pause.at % self.minutes or pause.minutes % self.minutes):
-                yield Violation(
-                    rule=self.id,
-                    week=week,
-                    session=session.number,
-                    block=index,
+                yield loc(
                     message=f"the break inside '{block.activity}' starts {pause.at} minutes "
-                    f"into it and lasts {pause.minutes} minutes: not on the "
-                    f"{self.minutes}-minute grid",
+                    f"into it and lasts {pause.minutes} minutes: {off}",
                 )
 
     def contribute(self, model: ModelBuilder) -> None:
